@@ -1,0 +1,240 @@
+"""Helpers for graded tests, with messages a learner can act on.
+
+The hidden and visible tests of every notebook use these instead of bare
+``assert`` so that a failing test says what was expected, what it got and
+where they differ. They accept NumPy arrays, Python numbers and lists,
+PyTorch tensors and TensorFlow tensors (converted by duck typing, so importing
+this module imports no framework).
+
+Models of either framework are recognised by their classes: anything whose
+class comes from ``keras`` is treated as a Keras model (this comes first, since
+a Keras 3 model on the torch backend is also a ``torch.nn.Module``), anything
+with ``parameters()`` and ``state_dict()`` as a PyTorch module (Lightning
+modules included).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["accuracy", "as_numpy", "assert_close", "count_params", "predict"]
+
+
+def as_numpy(value: Any, name: str = "value") -> NDArray[Any]:
+    """Convert an array-like or a framework tensor to a NumPy array.
+
+    Raises ``TypeError`` (naming ``name``) for values that are not numeric:
+    strings, ``None``, arbitrary objects.
+    """
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
+        value = value.detach().cpu()
+        if str(getattr(value, "dtype", "")) == "torch.bfloat16":
+            value = value.float()
+        array = np.asarray(value.numpy())
+    elif hasattr(value, "numpy") and callable(value.numpy) and not isinstance(value, np.ndarray):
+        array = np.asarray(value.numpy())  # tf.Tensor, tf.Variable, Keras variable
+    else:
+        try:
+            array = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            msg = f"{name} could not be read as an array ({exc}); got {type(value).__name__}"
+            raise TypeError(msg) from None
+    if array.dtype.kind not in "biufc":
+        msg = f"{name} must be numeric (numbers, an array or a tensor), got {type(value).__name__}"
+        if array.dtype.kind == "O":
+            msg += " holding Python objects"
+        raise TypeError(msg)
+    return array
+
+
+def _fmt_index(index: tuple[int, ...]) -> str:
+    return "()" if not index else "[" + ", ".join(str(int(i)) for i in index) + "]"
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    name: str = "your result",
+    check_dtype: bool = False,
+) -> None:
+    """Assert that ``actual`` matches ``expected`` in shape and value.
+
+    Unlike ``numpy.testing.assert_allclose`` shapes must match exactly (no
+    broadcasting), and the message names the first position that is off.
+
+    Parameters
+    ----------
+    actual, expected : array-like or tensor
+        What the learner's code produced, and the reference value.
+    rtol, atol : float
+        Relative and absolute tolerance: ``|a - e| <= atol + rtol * |e|``.
+    name : str, default="your result"
+        How to call ``actual`` in the message.
+    check_dtype : bool, default=False
+        Also require the same dtype (e.g. ``float32`` stays ``float32``).
+
+    Raises
+    ------
+    AssertionError
+        With a message such as ``your result differs from the expected value
+        at 1 of 4 positions; first at [1]: got 2.5, expected 2.0``.
+
+    Examples
+    --------
+    >>> assert_close([1.0, 2.0], np.array([1.0, 2.0]))
+    >>> assert_close([1.0, 2.5], [1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    AssertionError: your result differs from the expected value at 1 of 2 positions (rtol=1e-05, atol=1e-08); first at [1]: got 2.5, expected 2.0; largest difference 0.5
+    """
+    if rtol < 0 or atol < 0:
+        msg = f"tolerances must be non-negative, got rtol={rtol}, atol={atol}"
+        raise ValueError(msg)
+    try:
+        got = as_numpy(actual, name)
+    except TypeError as exc:
+        raise AssertionError(str(exc)) from None
+    want = as_numpy(expected, "the expected value")
+    if got.shape != want.shape:
+        msg = f"{name} has shape {got.shape}, expected shape {want.shape}"
+        raise AssertionError(msg)
+    if check_dtype and got.dtype != want.dtype:
+        msg = f"{name} has dtype {got.dtype}, expected dtype {want.dtype}"
+        raise AssertionError(msg)
+    if got.size == 0:
+        return
+    good = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if bool(np.all(good)):
+        return
+    bad = np.argwhere(~good)
+    first = tuple(bad[0])
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(got.astype(np.complex128 if got.dtype.kind == "c" else np.float64) - want)
+    finite = diff[np.isfinite(diff)]
+    largest = f"; largest difference {float(finite.max()):.6g}" if finite.size else ""
+    msg = (
+        f"{name} differs from the expected value at {len(bad)} of {got.size} positions "
+        f"(rtol={rtol:g}, atol={atol:g}); first at {_fmt_index(first)}: "
+        f"got {got[first].item()!r}, expected {want[first].item()!r}{largest}"
+    )
+    raise AssertionError(msg)
+
+
+def _framework(model: Any) -> str:
+    for cls in type(model).__mro__:
+        if cls.__module__.split(".")[0] in {"keras", "tf_keras"}:
+            return "keras"
+    if callable(getattr(model, "parameters", None)) and callable(
+        getattr(model, "state_dict", None)
+    ):
+        return "torch"
+    msg = (
+        f"expected a PyTorch module (torch.nn.Module, LightningModule) or a Keras model, "
+        f"got {type(model).__name__}"
+    )
+    raise TypeError(msg)
+
+
+def count_params(model: Any, *, trainable_only: bool = False) -> int:
+    """Count the parameters (weights and biases) of a PyTorch or Keras model.
+
+    A Keras model must be built (give it a ``keras.Input`` or call it once);
+    the error says so otherwise.
+
+    Examples
+    --------
+    >>> import torch  # doctest: +SKIP
+    >>> count_params(torch.nn.Linear(3, 2))  # doctest: +SKIP
+    8
+    """
+    kind = _framework(model)
+    if kind == "torch":
+        return int(
+            sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+        )
+    if not getattr(model, "built", True):
+        msg = (
+            f"the Keras model {getattr(model, 'name', '')!r} is not built yet, so it has no "
+            "weights to count: start it with keras.Input(shape=...) or call it on a batch first"
+        )
+        raise ValueError(msg)
+    weights = model.trainable_weights if trainable_only else model.weights
+    return int(sum(int(np.prod(w.shape)) for w in weights))
+
+
+def predict(model: Any, X: ArrayLike, *, batch_size: int = 1024) -> NDArray[Any]:
+    """Run a PyTorch or Keras model on ``X`` and return its outputs as NumPy.
+
+    PyTorch models are put in ``eval()`` mode for the call (and restored
+    afterwards), run under ``torch.no_grad()`` on the device of their first
+    parameter, in batches of ``batch_size``.
+    """
+    X_np = as_numpy(X, "X")
+    if X_np.ndim == 0 or len(X_np) == 0:
+        msg = f"X must hold at least one sample, got shape {X_np.shape}"
+        raise ValueError(msg)
+    if batch_size < 1:
+        msg = f"batch_size must be positive, got {batch_size}"
+        raise ValueError(msg)
+    kind = _framework(model)
+    if X_np.dtype.kind == "f" and X_np.dtype != np.float32:
+        X_np = X_np.astype(np.float32)
+    if kind == "keras":
+        return as_numpy(model.predict(X_np, batch_size=batch_size, verbose=0), "model output")
+    import torch
+
+    first = next(iter(model.parameters()), None)
+    device = first.device if first is not None else torch.device("cpu")
+    was_training = model.training
+    model.eval()
+    try:
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, len(X_np), batch_size):
+                batch = torch.as_tensor(X_np[start : start + batch_size], device=device)
+                outputs.append(as_numpy(model(batch), "model output"))
+    finally:
+        model.train(was_training)
+    return np.concatenate(outputs)
+
+
+def accuracy(model: Any, X: ArrayLike, y: ArrayLike, *, batch_size: int = 1024) -> float:
+    """Fraction of samples in ``X`` that ``model`` classifies as ``y``.
+
+    The model's output decides how a class is read: several columns are
+    scores (logits or probabilities, the largest wins); one column is a binary
+    output, read as a probability (threshold 0.5) when every value lies in
+    ``[0, 1]`` and as a logit (threshold 0) otherwise. ``y`` holds integer
+    labels, or one-hot rows.
+
+    Examples
+    --------
+    >>> import torch  # doctest: +SKIP
+    >>> accuracy(torch.nn.Linear(2, 3), np.zeros((4, 2)), [0, 1, 2, 0])  # doctest: +SKIP
+    0.5
+    """
+    labels = as_numpy(y, "y")
+    if labels.ndim == 2 and labels.shape[1] > 1:
+        labels = labels.argmax(axis=1)
+    labels = labels.reshape(-1)
+    X_np = as_numpy(X, "X")
+    if len(X_np) != len(labels):
+        msg = f"X has {len(X_np)} samples but y has {len(labels)} labels"
+        raise ValueError(msg)
+    scores = predict(model, X_np, batch_size=batch_size)
+    if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):
+        scores = scores.reshape(-1)
+        threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
+        predicted = (scores > threshold).astype(np.int64)
+    elif scores.ndim == 2:
+        predicted = scores.argmax(axis=1)
+    else:
+        msg = f"the model's output has shape {scores.shape}; expected (n,) or (n, classes)"
+        raise ValueError(msg)
+    return float(np.mean(predicted == labels))
