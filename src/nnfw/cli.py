@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Exits 1 when a required package is missing.",
     )
     doctor.set_defaults(func=_doctor)
+    from nnfw.grading.cli import register as register_grading
+
+    register_grading(sub)
     return parser
 
 

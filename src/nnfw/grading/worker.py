@@ -1,0 +1,242 @@
+"""Grade one student in isolation: ``python -m nnfw.grading.worker JOBDIR``.
+
+The parent (:mod:`nnfw.grading.autograde`) prepares ``JOBDIR`` as a small nbgrader course
+directory of its own::
+
+    job.json                      assignment, student, notebooks, timeout, settings
+    gradebook.db                  a copy of the assignment's empty template gradebook
+    source/<assignment>/          the source notebooks (with hidden tests)
+    submitted/<student>/<assignment>/*.ipynb
+
+and this process runs nbgrader's autograde there, one notebook at a time (so one notebook's
+failure cannot take the other's grade with it), then writes ``result.json`` (scores per
+graded cell, per-task outcomes with messages, problems) and leaves the graded notebooks in
+``autograded/``. It never touches the instructor's gradebook: the parent merges the result.
+Everything the process needs is inside ``JOBDIR``, so it can run in a sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from nnfw.grading.course import COURSE_ID, course_directory_config, short
+
+TIMEOUT_ENAME = "CellTimeoutError"
+
+
+def autograde_config(job: dict[str, Any], root: Path) -> Any:
+    """Return the nbgrader Config that grades ``job`` in the course directory ``root``."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    from nnfw.grading.preprocessors import GuardedExecute, StderrToStdout
+
+    base = Config()
+    if job.get("config_file"):
+        from traitlets.config.loader import PyFileConfigLoader
+
+        path = root / job["config_file"]
+        base = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+    cfg = course_directory_config(base, root, f"sqlite:///{root / 'gradebook.db'}")
+    cfg.CourseDirectory.assignment_id = job["assignment"]
+    cfg.CourseDirectory.student_id = job["student"]
+    steps: list[Any] = []
+    for step in Autograde.class_traits()["autograde_preprocessors"].default():
+        if step is Execute:
+            steps += [GuardedExecute, StderrToStdout]
+        else:
+            steps.append(step)
+    if ClearMetadataPreprocessor not in steps:  # pragma: no cover - nbgrader changed
+        steps.insert(2, ClearMetadataPreprocessor)
+    cfg.Autograde.autograde_preprocessors = steps
+    cfg.Autograde.force = True
+    cfg.Autograde.create_student = True
+    # nbgrader config keys apply per class: Execute settings must reach the subclass too
+    for section in ("Execute", "GuardedExecute"):
+        cfg[section].timeout = int(job["timeout"])
+        cfg[section].interrupt_on_timeout = True
+    cfg.GuardedExecute.max_output_chars = int(job.get("max_output_chars", 2_000_000))
+    return cfg
+
+
+def _errors(cell: Any) -> list[tuple[str, str]]:
+    return [
+        (str(o.get("ename", "Error")), str(o.get("evalue", "")))
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+
+
+def _describe(ename: str, evalue: str, timeout: int) -> str:
+    from nnfw.grading.preprocessors import KERNEL_DIED, NOT_RUN
+
+    if ename == TIMEOUT_ENAME:
+        return f"timed out after {timeout} s (an infinite loop?)"
+    if ename in (KERNEL_DIED, NOT_RUN):
+        return evalue
+    return short(f"{ename}: {evalue}" if evalue else ename, 200)
+
+
+def analyse_notebook(path: Path, grades: dict[str, dict[str, Any]], timeout: int) -> dict[str, Any]:
+    """Return per-task outcomes and notebook-level problems from an autograded notebook."""
+    from nbgrader.utils import compute_checksum
+
+    from nnfw.grading.nbio import read_notebook
+    from nnfw.grading.preprocessors import KERNEL_DIED
+
+    nb = read_notebook(path)
+    tasks: list[dict[str, Any]] = []
+    problems: list[str] = []
+    answers: list[Any] = []
+    for index, cell in enumerate(nb.cells):
+        nbg = cell.metadata.get("nbgrader", {})
+        errors = _errors(cell) if cell.cell_type == "code" else []
+        where = f"cell {index + 1}" + (f" ('{nbg['grade_id']}')" if nbg.get("grade_id") else "")
+        for ename, _evalue in errors:
+            if ename == TIMEOUT_ENAME:
+                problems.append(f"{where} timed out after {timeout} s and was interrupted")
+            elif ename == KERNEL_DIED:
+                problems.append(f"the kernel died in {where}; later cells were not run")
+        if nbg.get("solution") and not nbg.get("grade"):
+            answers.append(cell)
+            continue
+        if not nbg.get("grade"):
+            continue
+        grade_id = nbg["grade_id"]
+        answered = [a for a in answers if "checksum" in a.metadata.nbgrader]
+        attempted = True
+        if answered:
+            attempted = any(
+                compute_checksum(a) != a.metadata.nbgrader["checksum"] for a in answered
+            )
+        if nbg.get("solution") and "checksum" in nbg:
+            attempted = compute_checksum(cell) != nbg["checksum"]
+        grade = grades.get(grade_id, {})
+        score, max_score = grade.get("score"), float(grade.get("max", nbg.get("points", 0)))
+        answer_errors = [e for a in answers for e in _errors(a)]
+        if score is None:
+            status, message = "needs manual grading", ""
+        elif not attempted:
+            status, message = "not attempted", ""
+        elif score >= max_score:
+            status, message = "passed", ""
+        else:
+            cause = answer_errors[0] if answer_errors else (errors[0] if errors else None)
+            if cause and cause[0] == TIMEOUT_ENAME:
+                status = "timed out"
+            elif cause and cause[0] in (KERNEL_DIED, "NotRun"):
+                status = "not run" if cause[0] == "NotRun" else "kernel died"
+            else:
+                status = "failed"
+            message = _describe(*cause, timeout) if cause else "partial credit"
+            if answer_errors and cause is answer_errors[0] and status == "failed":
+                message = f"your answer raised {message}"
+        tasks.append(
+            {
+                "id": grade_id,
+                "score": 0.0 if score is None else float(score),
+                "max": max_score,
+                "status": status,
+                "message": message,
+            }
+        )
+        answers = []
+    return {"tasks": tasks, "problems": problems}
+
+
+def read_grades(db_url: str, assignment: str, student: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Return ``{notebook: {grade cell: {score, max, needs_manual_grade, comment}}}``."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    with Gradebook(db_url, COURSE_ID) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return out
+        for notebook in submission.notebooks:
+            cells: dict[str, dict[str, Any]] = {}
+            for grade in notebook.grades:
+                cells[grade.name] = {
+                    "score": grade.auto_score,
+                    "max": float(grade.max_score),
+                    "needs_manual_grade": bool(grade.needs_manual_grade),
+                }
+            comments = {c.name: c.auto_comment for c in notebook.comments}
+            out[notebook.name] = {"cells": cells, "comments": comments}  # type: ignore[dict-item]
+    return out
+
+
+def run(jobdir: Path) -> dict[str, Any]:
+    """Grade the job in ``jobdir``; write and return its result."""
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+
+    from nnfw.grading.course import captured_nbgrader_log
+
+    job = json.loads((jobdir / "job.json").read_text(encoding="utf-8"))
+    assignment, student, timeout = job["assignment"], job["student"], int(job["timeout"])
+    cfg = autograde_config(job, jobdir)
+    result: dict[str, Any] = {"assignment": assignment, "student": student, "notebooks": {}}
+    log_lines: list[str] = []
+    for name in job["notebooks"]:
+        entry: dict[str, Any] = {"problems": [], "tasks": [], "graded": False}
+        result["notebooks"][name] = entry
+        cfg.CourseDirectory.notebook_id = name
+        failure = None
+        with captured_nbgrader_log() as log:
+            try:
+                coursedir = CourseDirectory(config=cfg)
+                Autograde(coursedir=coursedir, config=cfg).start()
+            except Exception as exc:  # noqa: BLE001 - a failure here must not lose the other notebook
+                failure = exc
+        log_lines += [f"[{name}] {line}" for line in log]
+        if failure is not None:
+            details = [line.splitlines()[0] for line in log if "Traceback" not in line][:3]
+            entry["problems"].append(
+                "nbgrader could not grade it: "
+                + short(f"{type(failure).__name__}: {failure}; " + " / ".join(details), 300)
+            )
+    grades = read_grades(f"sqlite:///{jobdir / 'gradebook.db'}", assignment, student)
+    for name, entry in result["notebooks"].items():
+        nb_grades = grades.get(name, {"cells": {}, "comments": {}})
+        entry["cells"] = nb_grades["cells"]
+        entry["comments"] = nb_grades["comments"]
+        path = jobdir / "autograded" / student / assignment / f"{name}.ipynb"
+        if path.is_file() and not entry["problems"]:
+            entry["graded"] = True
+            try:
+                analysis = analyse_notebook(path, nb_grades["cells"], timeout)
+                entry["tasks"] = analysis["tasks"]
+                entry["problems"] += analysis["problems"]
+            except Exception as exc:  # noqa: BLE001 - analysis is a bonus; grades are already in the db
+                entry["problems"].append(f"could not analyse the graded notebook: {exc}")
+    result["log"] = log_lines
+    (jobdir / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: ``python -m nnfw.grading.worker JOBDIR``."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m nnfw.grading.worker JOBDIR", file=sys.stderr)
+        return 2
+    jobdir = Path(args[0])
+    try:
+        run(jobdir)
+    except Exception:  # noqa: BLE001
+        (jobdir / "crash.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        print(traceback.format_exc(), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
