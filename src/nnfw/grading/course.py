@@ -225,6 +225,25 @@ def captured_nbgrader_log() -> Iterator[list[str]]:
                     messages.append(str(record.msg))
 
 
+_NOISE = ("There was an error processing", "Please see the", "Removing failed")
+
+
+def summarize_log(lines: list[str], limit: int = 3) -> str:
+    """Return the informative part of nbgrader's log: tracebacks cut to their last line."""
+    picked: list[str] = []
+    for message in lines:
+        text = message.strip()
+        if not text or text.startswith(_NOISE):
+            continue
+        if text.startswith("Traceback"):
+            text = text.splitlines()[-1]
+        else:
+            text = text.splitlines()[0]
+        if text not in picked:
+            picked.append(text)
+    return "; ".join(picked[:limit])
+
+
 def short(text: Any, limit: int = 160) -> str:
     """Return ``text`` on one line, cut to ``limit`` characters."""
     one_line = " ".join(str(text).split())

@@ -23,6 +23,7 @@ from nnfw.grading.course import (
     course_directory_config,
     list_assignments,
     load_config,
+    summarize_log,
 )
 from nnfw.grading.nbio import normalise, notebook_bytes, read_notebook, write_bytes_if_changed
 
@@ -65,13 +66,11 @@ def run_generate_assignment(
         except Exception as exc:  # noqa: BLE001 - nbgrader raises many kinds; all mean "source is broken"
             failure = exc
     if failure is not None:
-        details = "; ".join(dict.fromkeys(line.splitlines()[0] for line in log if line.strip()))
+        details = summarize_log(log)
         msg = (
             f"nbgrader could not generate assignment {assignment!r}: "
-            f"{type(failure).__name__}: {failure}"
-            + (f" (nbgrader said: {details})" if details else "")
-            + ". Fix the source notebooks (nbgrader cell metadata, ### BEGIN/END markers) "
-            "and retry."
+            f"{(details or f'{type(failure).__name__}: {failure}').rstrip('.')}. Fix the source notebooks "
+            "(nbgrader cell metadata, ### BEGIN/END markers) and retry."
         )
         raise GradingError(msg)
 

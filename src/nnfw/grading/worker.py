@@ -178,7 +178,7 @@ def run(jobdir: Path) -> dict[str, Any]:
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
 
-    from nnfw.grading.course import captured_nbgrader_log
+    from nnfw.grading.course import captured_nbgrader_log, summarize_log
 
     job = json.loads((jobdir / "job.json").read_text(encoding="utf-8"))
     assignment, student, timeout = job["assignment"], job["student"], int(job["timeout"])
@@ -198,10 +198,8 @@ def run(jobdir: Path) -> dict[str, Any]:
                 failure = exc
         log_lines += [f"[{name}] {line}" for line in log]
         if failure is not None:
-            details = [line.splitlines()[0] for line in log if "Traceback" not in line][:3]
             entry["problems"].append(
-                "nbgrader could not grade it: "
-                + short(f"{type(failure).__name__}: {failure}; " + " / ".join(details), 300)
+                "nbgrader could not grade it: " + short(summarize_log(log) or failure, 300)
             )
     grades = read_grades(f"sqlite:///{jobdir / 'gradebook.db'}", assignment, student)
     for name, entry in result["notebooks"].items():
