@@ -386,11 +386,12 @@ def import_student(
         record.add(NOTE, f"'{entry.name}' is graded as student id '{student}'")
     if dest.exists():
         shutil.rmtree(dest)
+    files: list[_File] | None
     try:
         files = _list_zip(entry) if entry.is_file() else _list_folder(entry)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         record.add(PROBLEM, f"{entry.name} could not be opened as a zip file ({short(exc, 80)})")
-        files = []
+        files = None
     # a zip of a folder (or a folder holding one folder) is the common case: unwrap it
     while files and all("/" in f.rel for f in files):
         top = {f.rel.split("/", 1)[0] for f in files}
@@ -398,6 +399,8 @@ def import_student(
             break
         for f in files:
             f.rel = f.rel.split("/", 1)[1]
+    opened = files is not None
+    files = files or []
     notebooks = [f for f in files if f.name.lower().endswith(".ipynb")]
     others = [f for f in files if not f.name.lower().endswith(".ipynb")]
     if others:
@@ -515,7 +518,7 @@ def import_student(
         record.notebooks[name] = path
 
     missing = [name for name in releases if name not in matched]
-    if missing and not files:
+    if missing and opened and not files:
         record.add(PROBLEM, "the submission is empty")
     submitted_any = bool(record.notebooks)
     for name in missing:
