@@ -51,7 +51,7 @@ def _doctor(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nnfw",
-        description="Tools for the nnfw-course: set-up checks, and (soon) release and grading.",
+        description="Tools for the nnfw-course: set-up checks, release, grading and self-checks.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {nnfw.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
