@@ -2,8 +2,12 @@
 
 Each student is graded by a separate process (:mod:`nnfw.grading.worker`) in a job folder of
 its own, so a crash, a hung kernel or a runaway notebook costs that student's affected part and
-nothing else. This process is the only writer of the gradebook: it merges each result as it
-arrives, replacing that student's previous grade only.
+nothing else. Students are graded ``--jobs`` at a time (default: one per CPU core). The
+learner code of each notebook runs in a sandbox (:mod:`nnfw.grading.sandbox`) that cannot see
+the workspace, with limits on memory, processes and time, and anti-tamper guards before each
+test (:mod:`nnfw.grading.guard`). This process is the only writer of the gradebook: it merges
+each result as it arrives, replacing that student's previous grade only. Results, the table
+and the progress lines (in student order) do not depend on ``--jobs``.
 """
 
 from __future__ import annotations
@@ -72,6 +76,23 @@ class GradeOptions:
     student_timeout: int | None = None
     students: Sequence[str] = ()
     max_output_chars: int = 2_000_000
+    notebook_timeout: int | None = None  # default: DEFAULT_NOTEBOOK_TIMEOUT
+    memory_mb: int = 4096
+    max_processes: int = 64
+    sandbox: str = "auto"  # "auto", "bwrap" or "none"
+    guard: bool = True
+
+
+#: Default wall-clock limit for one notebook (seconds).
+DEFAULT_NOTEBOOK_TIMEOUT = 1800
+
+
+def default_jobs() -> int:
+    """How many students to grade at once by default: the number of usable CPU cores."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def prepare_workspace(
@@ -339,14 +360,31 @@ def grade(
             )
         )
 
-    limit = options.student_timeout or options.timeout * 4 * max(1, len(releases)) + 120
+    from nnfw.grading.sandbox import resolve_mode
+
+    mode, why = resolve_mode(options.sandbox)
+    if mode != "bwrap":
+        warning = (
+            f"[nnfw] WARNING: grading WITHOUT A SANDBOX: {why}. Learner code will run with "
+            "your rights and could read the hidden tests or change the gradebook and other "
+            "students' files. Limits on time, memory and processes still apply. See "
+            "grader/README.md, 'Isolation'."
+        )
+        progress(warning)
+        print(warning, file=sys.stderr, flush=True)
+    notebook_timeout = options.notebook_timeout or DEFAULT_NOTEBOOK_TIMEOUT
+    limit = options.student_timeout or (
+        min(options.timeout * 4, notebook_timeout) * max(1, len(releases)) + 120
+    )
     jobs_root = workspace.nnfw_dir / "jobs" / assignment
     template = workspace.nnfw_dir / "template" / assignment / "gradebook.db"
     config_file = course_root / "grader" / "nbgrader_config.py" if course_root else None
     jobs = max(1, options.jobs)
     progress(
-        f"[nnfw] grading {len(imported)} student(s), {jobs} at a time; cell timeout "
-        f"{options.timeout} s, at most {limit} s per student"
+        f"[nnfw] grading {len(imported)} student(s), {jobs} at a time, "
+        f"{'each in a bubblewrap sandbox' if mode == 'bwrap' else 'NOT sandboxed'}; "
+        f"limits per notebook: {options.timeout} s a cell, {notebook_timeout} s in all, "
+        f"{options.memory_mb} MB, {options.max_processes} processes"
     )
 
     def prepare(record: Imported) -> Path:
@@ -368,6 +406,11 @@ def grade(
             "notebooks": sorted(record.notebooks),
             "timeout": options.timeout,
             "max_output_chars": options.max_output_chars,
+            "notebook_timeout": notebook_timeout,
+            "memory_mb": options.memory_mb,
+            "max_processes": options.max_processes,
+            "sandbox": mode,
+            "guard": options.guard,
         }
         if config_file is not None and config_file.is_file():
             shutil.copy2(config_file, jobdir / "nbgrader_config.py")
@@ -387,22 +430,26 @@ def grade(
         return record, worker, failure, time.monotonic() - start
 
     results: list[StudentResult] = []
-    done = 0
+    lines: dict[int, str] = {}
+    shown = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(work, record) for record in imported]
+        futures = {pool.submit(work, record): n for n, record in enumerate(imported)}
         for future in as_completed(futures):
             record, worker, failure, seconds = future.result()
             result = _student_result(
                 record, assignment, releases, worker, failure, options.require_both
             )
-            _finish(workspace, result, worker, record, jobs_root)
+            _finish(workspace, result, worker, record, jobs_root)  # one thread merges
             results.append(result)
-            done += 1
             flag = "  (needs attention)" if result.has_problem else ""
-            progress(
-                f"[nnfw] [{done}/{len(imported)}] {result.student}: "
+            n = futures[future]
+            lines[n] = (
+                f"[nnfw] [{n + 1}/{len(imported)}] {result.student}: "
                 f"{result.score:g}/{result.max:g} in {seconds:.0f} s{flag}"
             )
+            while shown in lines:  # in student order, whatever order they finish in
+                progress(lines.pop(shown))
+                shown += 1
     results.sort(key=lambda r: r.student)
     return results
 

@@ -121,10 +121,22 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from nnfw.grading.autograde import GradeOptions, grade
+    from nnfw.grading.autograde import GradeOptions, default_jobs, grade
     from nnfw.grading.report import table
 
     timeout = args.timeout
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    for option, value in (
+        ("--jobs", jobs),
+        ("--notebook-timeout", args.notebook_timeout),
+        ("--max-processes", args.max_processes),
+    ):
+        if value is not None and value < 1:
+            msg = f"{option} must be at least 1, got {value}"
+            raise GradingError(msg)
+    if args.memory_limit < 0:
+        msg = f"--memory-limit must be 0 (no limit) or more, got {args.memory_limit}"
+        raise GradingError(msg)
     if args.demo:
         if args.submissions is not None:
             msg = "--demo grades its own sample submissions: drop SUBMISSIONS, or drop --demo"
@@ -139,7 +151,7 @@ def _grade(args: argparse.Namespace) -> int:
             assignment=args.assignment,
             keep=keep,
             timeout=timeout,
-            jobs=args.jobs,
+            jobs=jobs,
             progress=_say,
         )
     if args.submissions is None or args.assignment is None:
@@ -156,9 +168,13 @@ def _grade(args: argparse.Namespace) -> int:
         assignment=args.assignment,
         timeout=timeout,
         require_both=args.require_both,
-        jobs=args.jobs,
+        jobs=jobs,
         student_timeout=args.student_timeout,
         students=args.student or (),
+        notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_limit,
+        max_processes=args.max_processes,
+        sandbox=args.sandbox,
     )
     results = grade(
         Path(args.submissions),
@@ -327,7 +343,11 @@ def register(sub: Any) -> None:
         help="score both notebooks of a pair (default: the better notebook counts)",
     )
     p.add_argument(
-        "--jobs", "-j", type=int, default=1, metavar="N", help="grade N students at once"
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="grade N students at once (default: one per CPU core); results do not depend on it",
     )
     p.add_argument(
         "--student", action="append", metavar="ID", help="grade only this student (repeatable)"
@@ -336,7 +356,37 @@ def register(sub: Any) -> None:
         "--student-timeout",
         type=int,
         metavar="S",
-        help="stop grading a student after S seconds (default: 4 cell timeouts per notebook + 120)",
+        help="stop grading a student after S seconds (default: per notebook the smaller of 4 "
+        "cell timeouts and the notebook timeout, plus 120)",
+    )
+    p.add_argument(
+        "--notebook-timeout",
+        type=int,
+        metavar="S",
+        help="seconds one notebook may run in all; then the running cell is interrupted and the "
+        "rest is not run (default 1800)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        type=int,
+        default=4096,
+        metavar="MB",
+        help="memory one notebook's sandbox may use, all its processes together; more stops it "
+        "(default 4096; 0: no limit)",
+    )
+    p.add_argument(
+        "--max-processes",
+        type=int,
+        default=64,
+        metavar="N",
+        help="processes one notebook may start; more stops it (default 64)",
+    )
+    p.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "none"),
+        default="auto",
+        help="run learner code in a bubblewrap sandbox: auto (when bwrap works here, else a "
+        "loud warning), bwrap (required), none (debugging only)",
     )
     p.add_argument(
         "--demo", action="store_true", help="grade three sample students in a temporary workspace"

@@ -14,15 +14,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, List
+from traitlets import Bool, Integer, List, Unicode
+
+from nnfw.grading.guard import HIDDEN_KEY
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
+NOTEBOOK_TIMEOUT = "NotebookTimeLimit"
+LIMIT = "ResourceLimit"
 OUTPUT_CAPPED_NOTE = "[nnfw] output truncated: this cell printed more than {limit} characters\n"
 
 
@@ -44,14 +49,30 @@ class GuardedExecute(Execute):
         2_000_000, help="Most characters of output kept per cell (-1: no limit)."
     ).tag(config=True)
 
+    notebook_timeout = Integer(
+        0, help="Seconds the whole notebook may run (0: no limit besides the per-cell one)."
+    ).tag(config=True)
+
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
     ) -> tuple[NotebookNode, Any]:
         """Execute the notebook (see nbconvert's ExecutePreprocessor)."""
         self._dead_at: int | None = None
+        self._out_of_time: int | None = None
         self._chars = 0
         self._capped = False
+        self._deadline = (
+            time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
+        )
         return super().preprocess(nb, resources, km)
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        """The cell timeout, cut to what is left of the notebook's time."""
+        timeout = super()._get_timeout(cell)
+        if self._deadline is None:
+            return timeout
+        left = max(1, int(self._deadline - time.monotonic()) + 1)
+        return left if timeout is None or timeout <= 0 else min(timeout, left)
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
@@ -64,10 +85,33 @@ class GuardedExecute(Execute):
                 _error(NOT_RUN, f"not run: the kernel died in cell {self._dead_at + 1}")
             ]
             return cell, resources
+        if self._out_of_time is not None or (
+            self._deadline is not None and time.monotonic() >= self._deadline
+        ):
+            cell.outputs = [
+                _error(
+                    NOT_RUN,
+                    f"not run: the notebook used up its {self.notebook_timeout} s time limit",
+                )
+            ]
+            return cell, resources
         self._chars = 0
         self._capped = False
+        hidden = bool(cell.metadata.get(HIDDEN_KEY))
         try:
-            return super().preprocess_cell(cell, resources, index)
+            self._check_assign_resources(resources)
+            cell = self.execute_cell(cell, index, store_history=not hidden)
+            if self._deadline is not None and time.monotonic() >= self._deadline:
+                for out in cell.outputs:
+                    if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                        out["ename"] = NOTEBOOK_TIMEOUT
+                        out["evalue"] = (
+                            f"the notebook ran longer than its {self.notebook_timeout} s limit; "
+                            "this cell was interrupted and later cells were not run"
+                        )
+                        out["traceback"] = [f"{NOTEBOOK_TIMEOUT}: {out['evalue']}"]
+                        self._out_of_time = index
+            return cell, self.resources
         except DeadKernelError:
             self._dead_at = index
             cell.outputs.append(
@@ -100,6 +144,102 @@ class GuardedExecute(Execute):
             )
             outs.append(note)
         return None
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, but the kernel runs in a sandbox and only outputs come back.
+
+    The notebook nbgrader hands over (answers as submitted, locked and test cells restored
+    from the gradebook's source) stays in this trusted process. A copy with the guard's
+    hidden cells (:func:`nnfw.grading.guard.add_hidden_cells`) runs in the sandbox
+    (:func:`nnfw.grading.sandbox.execute`); the outputs are merged back cell by cell
+    (:func:`nnfw.grading.guard.merge_back`). Cells the sandbox never reported (it was stopped
+    for memory, processes or time) get an error output naming the reason.
+    """
+
+    extra_arguments = List(
+        ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
+        help="Extra kernel arguments: no history file, and no kernel log chatter.",
+    ).tag(config=True)
+    max_output_chars = Integer(2_000_000, help="Most output characters per cell.").tag(config=True)
+    notebook_timeout = Integer(1800, help="Seconds the whole notebook may run.").tag(config=True)
+    memory_mb = Integer(4096, help="Memory (MB) the sandbox may use; 0: no limit.").tag(config=True)
+    max_processes = Integer(64, help="Processes the sandbox may start.").tag(config=True)
+    sandbox = Unicode("bwrap", help="'bwrap' or 'none' (no sandbox).").tag(config=True)
+    guard = Bool(True, help="Add the anti-tamper guard cells.").tag(config=True)
+
+    def preprocess(
+        self, nb: NotebookNode, resources: Any = None, km: Any = None
+    ) -> tuple[NotebookNode, Any]:
+        """Run ``nb`` in a sandbox and copy its outputs into ``nb``."""
+        import copy
+        import secrets
+        from pathlib import Path
+
+        import nbformat
+
+        from nnfw.grading import guard, sandbox
+
+        resources = resources if resources is not None else {}
+        path = Path(resources.get("metadata", {}).get("path") or ".")
+        secret = secrets.token_hex(16)
+        to_run = guard.add_hidden_cells(nb, secret) if self.guard else copy.deepcopy(nb)
+        limits = sandbox.Limits(
+            cell_timeout=int(self.timeout or 0) or 300,
+            notebook_timeout=self.notebook_timeout,
+            memory_mb=self.memory_mb,
+            max_processes=self.max_processes,
+            max_output_chars=self.max_output_chars,
+        )
+        kernel = nb.metadata.get("kernelspec", {}).get("name", "")
+        outcome = sandbox.execute(
+            nbformat.writes(to_run),
+            path,
+            limits,
+            mode=self.sandbox,
+            kernel_name=kernel,
+            extra_arguments=list(self.extra_arguments),
+        )
+        cells = outcome.cells
+        if self.guard:
+            problems = guard.merge_back(nb, cells, secret)
+        else:
+            problems = []
+            for cell, result in zip(nb.cells, cells, strict=False):
+                if cell.cell_type == "code" and result is not None:
+                    cell.outputs = [NotebookNode(o) for o in result["outputs"]]
+                    cell.execution_count = result.get("execution_count")
+        if outcome.problem:
+            self._mark_unreported(nb, to_run, cells, outcome.problem)
+        if outcome.language_info:
+            nb.metadata["language_info"] = outcome.language_info
+        resources.setdefault("nnfw", {}).setdefault("problems", []).extend(problems)
+        if outcome.log:
+            resources["nnfw"]["executor_log"] = outcome.log
+        return nb, resources
+
+    @staticmethod
+    def _mark_unreported(
+        nb: NotebookNode, to_run: NotebookNode, cells: list[Any], reason: str
+    ) -> None:
+        """Give the cells the sandbox never reported an error naming why it was stopped."""
+        from nnfw.grading.guard import HIDDEN_KEY as hidden_key
+
+        reported = {
+            id(c)
+            for c, r in zip(to_run.cells, cells, strict=False)
+            if r is not None and not c.metadata.get(hidden_key)
+        }
+        first = True
+        visible = [c for c in to_run.cells if not c.metadata.get(hidden_key)]
+        for original, sent in zip(nb.cells, visible, strict=True):
+            if original.cell_type != "code" or not original.source.strip() or id(sent) in reported:
+                continue
+            if first:
+                original.outputs = [_error(LIMIT, f"the notebook {reason}")]
+                first = False
+            else:
+                original.outputs = [_error(NOT_RUN, "not run: the notebook was stopped earlier")]
 
 
 class StderrToStdout(NbGraderPreprocessor):

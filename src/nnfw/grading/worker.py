@@ -12,7 +12,11 @@ and this process runs nbgrader's autograde there, one notebook at a time (so one
 failure cannot take the other's grade with it), then writes ``result.json`` (scores per
 graded cell, per-task outcomes with messages, problems) and leaves the graded notebooks in
 ``autograded/``. It never touches the instructor's gradebook: the parent merges the result.
-Everything the process needs is inside ``JOBDIR``, so it can run in a sandbox.
+
+This process is trusted (it runs the grader's code only); it never runs learner code. Each
+notebook's kernel runs in a sandbox (:class:`~nnfw.grading.preprocessors.SandboxedExecute`,
+:mod:`nnfw.grading.sandbox`) that sees a throw-away copy of the student's folder and nothing
+of ``JOBDIR``: not this gradebook copy, not the source notebooks with the hidden tests.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ def autograde_config(job: dict[str, Any], root: Path) -> Any:
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
-    from nnfw.grading.preprocessors import GuardedExecute, StderrToStdout
+    from nnfw.grading.preprocessors import SandboxedExecute, StderrToStdout
 
     base = Config()
     if job.get("config_file"):
@@ -49,7 +53,7 @@ def autograde_config(job: dict[str, Any], root: Path) -> Any:
     steps: list[Any] = []
     for step in Autograde.class_traits()["autograde_preprocessors"].default():
         if step is Execute:
-            steps += [GuardedExecute, StderrToStdout]
+            steps += [SandboxedExecute, StderrToStdout]
         else:
             steps.append(step)
     if ClearMetadataPreprocessor not in steps:  # pragma: no cover - nbgrader changed
@@ -58,10 +62,16 @@ def autograde_config(job: dict[str, Any], root: Path) -> Any:
     cfg.Autograde.force = True
     cfg.Autograde.create_student = True
     # nbgrader config keys apply per class: Execute settings must reach the subclass too
-    for section in ("Execute", "GuardedExecute"):
+    for section in ("Execute", "SandboxedExecute"):
         cfg[section].timeout = int(job["timeout"])
         cfg[section].interrupt_on_timeout = True
-    cfg.GuardedExecute.max_output_chars = int(job.get("max_output_chars", 2_000_000))
+    sandboxed = cfg.SandboxedExecute
+    sandboxed.max_output_chars = int(job.get("max_output_chars", 2_000_000))
+    sandboxed.notebook_timeout = int(job.get("notebook_timeout", 1800))
+    sandboxed.memory_mb = int(job.get("memory_mb", 4096))
+    sandboxed.max_processes = int(job.get("max_processes", 64))
+    sandboxed.sandbox = str(job.get("sandbox", "bwrap"))
+    sandboxed.guard = bool(job.get("guard", True))
     return cfg
 
 
@@ -74,12 +84,13 @@ def _errors(cell: Any) -> list[tuple[str, str]]:
 
 
 def _describe(ename: str, evalue: str, timeout: int) -> str:
-    from nnfw.grading.preprocessors import KERNEL_DIED, NOT_RUN
+    from nnfw.grading.guard import TAMPERED
+    from nnfw.grading.preprocessors import KERNEL_DIED, LIMIT, NOT_RUN, NOTEBOOK_TIMEOUT
 
     if ename == TIMEOUT_ENAME:
         return f"timed out after {timeout} s (an infinite loop?)"
-    if ename in (KERNEL_DIED, NOT_RUN):
-        return evalue
+    if ename in (KERNEL_DIED, NOT_RUN, LIMIT, NOTEBOOK_TIMEOUT, TAMPERED):
+        return short(evalue, 300)
     return short(f"{ename}: {evalue}" if evalue else ename, 200)
 
 
@@ -87,8 +98,9 @@ def analyse_notebook(path: Path, grades: dict[str, dict[str, Any]], timeout: int
     """Return per-task outcomes and notebook-level problems from an autograded notebook."""
     from nbgrader.utils import compute_checksum
 
+    from nnfw.grading.guard import TAMPERED
     from nnfw.grading.nbio import read_notebook
-    from nnfw.grading.preprocessors import KERNEL_DIED
+    from nnfw.grading.preprocessors import KERNEL_DIED, LIMIT, NOTEBOOK_TIMEOUT
 
     nb = read_notebook(path)
     tasks: list[dict[str, Any]] = []
@@ -103,6 +115,8 @@ def analyse_notebook(path: Path, grades: dict[str, dict[str, Any]], timeout: int
                 problems.append(f"{where} timed out after {timeout} s and was interrupted")
             elif ename == KERNEL_DIED:
                 problems.append(f"the kernel died in {where}; later cells were not run")
+            elif ename in (LIMIT, NOTEBOOK_TIMEOUT, TAMPERED):
+                problems.append(f"{where}: {short(_evalue, 200)}")
         if nbg.get("solution") and not nbg.get("grade"):
             answers.append(cell)
             continue
@@ -127,11 +141,20 @@ def analyse_notebook(path: Path, grades: dict[str, dict[str, Any]], timeout: int
         elif score >= max_score:
             status, message = "passed", ""
         else:
-            cause = answer_errors[0] if answer_errors else (errors[0] if errors else None)
+            tampered = [e for e in errors if e[0] == TAMPERED]
+            cause = (
+                tampered[0]
+                if tampered
+                else (answer_errors[0] if answer_errors else (errors[0] if errors else None))
+            )
             if cause and cause[0] == TIMEOUT_ENAME:
                 status = "timed out"
             elif cause and cause[0] in (KERNEL_DIED, "NotRun"):
                 status = "not run" if cause[0] == "NotRun" else "kernel died"
+            elif cause and cause[0] in (LIMIT, NOTEBOOK_TIMEOUT):
+                status = "stopped"
+            elif cause and cause[0] == TAMPERED:
+                status = "tampering"
             else:
                 status = "failed"
             message = _describe(*cause, timeout) if cause else "partial credit"
