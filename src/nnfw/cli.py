@@ -6,6 +6,12 @@ Subcommands are verbs, each saying who it is for (as nbgrader's do). For now:
     Print the versions of Python and the course's frameworks and tools, and
     the devices each framework sees. Paste its output into a bug report.
 
+``nnfw release|grade|feedback|export|check``
+    The grading flow (:mod:`nnfw.grading.cli`).
+
+``nnfw outputs refresh|check``
+    The outputs that nbval compares in solution notebooks (:mod:`nnfw.notebooks`).
+
 Exit codes follow ruff's: 0 = fine, 1 = the command ran and found a problem,
 2 = usage error. ``main(argv)`` returns the code instead of exiting, so tests
 call it directly.
@@ -66,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     from nnfw.grading.cli import register as register_grading
 
     register_grading(sub)
+    from nnfw.notebooks import register as register_outputs
+
+    register_outputs(sub)
     return parser
 
 
