@@ -157,3 +157,74 @@ class TestKeras:
 
         checks.assert_close(tf.constant([1.0, 2.0]), [1.0, 2.0])
         checks.assert_close(tf.Variable([[3]]), [[3]])
+
+
+# --- objects built to fool a test (issue 9) -------------------------------------------------------
+
+
+class _AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __lt__(self, other):
+        return True
+
+    __le__ = __gt__ = __ge__ = __lt__
+    __hash__ = object.__hash__
+
+
+class _FakeFloat(float):
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 42.0
+
+
+class _ClaimsToBeAnArray(_AlwaysEqual):
+    @property
+    def __class__(self):
+        return np.ndarray
+
+
+@pytest.mark.parametrize(
+    "cheat",
+    [
+        _AlwaysEqual(),
+        [_AlwaysEqual(), _AlwaysEqual()],
+        (1.0, _AlwaysEqual()),
+        _FakeFloat(2.0),
+        _ClaimsToBeAnArray(),
+        np.array([_AlwaysEqual(), _AlwaysEqual()], dtype=object),
+    ],
+    ids=[
+        "always-equal",
+        "list-of-them",
+        "tuple-with-one",
+        "float-subclass",
+        "fake-class",
+        "obj-array",
+    ],
+)
+def test_assert_close_rejects_objects_built_to_fool_it(cheat):
+    with pytest.raises(AssertionError, match="must be numeric"):
+        checks.assert_close(cheat, [2.0, 2.0])
+
+
+def test_torch_subclass_cannot_override_its_conversion():
+    torch = pytest.importorskip("torch")
+
+    class Liar(torch.Tensor):
+        def numpy(self, *args, **kwargs):
+            return np.array([2.0, 2.0])
+
+        def detach(self):
+            return self
+
+    liar = torch.tensor([0.0, 0.0]).as_subclass(Liar)
+    with pytest.raises(AssertionError, match="differs"):
+        checks.assert_close(liar, [2.0, 2.0])
+    checks.assert_close(torch.nn.Parameter(torch.ones(2)), [1.0, 1.0])

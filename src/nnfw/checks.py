@@ -3,8 +3,10 @@
 The hidden and visible tests of every notebook use these instead of bare
 ``assert`` so that a failing test says what was expected, what it got and
 where they differ. They accept NumPy arrays, Python numbers and lists,
-PyTorch tensors and TensorFlow tensors (converted by duck typing, so importing
-this module imports no framework).
+PyTorch tensors and TensorFlow tensors, recognised by their real type
+(``type(x)``, which learner code cannot fake), so an object whose ``__eq__``
+always returns True, or that claims to be a float, fails; importing this module
+imports no framework.
 
 Models of either framework are recognised by their classes: anything whose
 class comes from ``keras`` is treated as a Keras model (this comes first, since
@@ -23,25 +25,72 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = ["accuracy", "as_numpy", "assert_close", "count_params", "predict"]
 
 
-def as_numpy(value: Any, name: str = "value") -> NDArray[Any]:
-    """Convert an array-like or a framework tensor to a NumPy array.
+_PLAIN = (bool, int, float, complex)
 
-    Raises ``TypeError`` (naming ``name``) for values that are not numeric:
-    strings, ``None``, arbitrary objects.
+
+def _framework_tensor(value: Any) -> str:
+    """``"torch"``, ``"tf"`` or ``""``, judged by the object's real type (not ``__class__``)."""
+    import sys
+
+    cls = type(value)
+    torch = sys.modules.get("torch")
+    if torch is not None and issubclass(cls, torch.Tensor):
+        return "torch"
+    root = cls.__module__.split(".")[0]
+    if root in {"tensorflow", "keras", "tf_keras"} and callable(getattr(value, "numpy", None)):
+        return "tf"
+    return ""
+
+
+def _check_plain(value: Any, name: str, depth: int = 0) -> None:
+    """Reject anything but genuine numbers, arrays, tensors and (nested) lists/tuples of them."""
+    cls = type(value)
+    if cls in _PLAIN or cls is np.ndarray or isinstance(value, np.generic):
+        return
+    if issubclass(cls, np.ndarray) or _framework_tensor(value):
+        return
+    if cls in (list, tuple) and depth < 64:
+        for item in value:
+            _check_plain(item, name, depth + 1)
+        return
+    what = cls.__name__
+    for base in _PLAIN:
+        if issubclass(cls, base):
+            what += f" (a subclass of {base.__name__})"
+    msg = f"{name} must be numeric (numbers, an array or a tensor), got {what}"
+    raise TypeError(msg)
+
+
+def as_numpy(value: Any, name: str = "value") -> NDArray[Any]:
+    """Convert a number, list, NumPy array or framework tensor to a NumPy array.
+
+    Only genuine values are accepted, judged by their real type (``type(value)``, which an
+    object cannot fake, unlike ``__class__``): Python ``bool``/``int``/``float``/``complex``
+    (not subclasses), NumPy arrays and scalars, PyTorch tensors (converted with
+    ``torch.Tensor``'s own methods, so a subclass cannot override them), TensorFlow/Keras
+    tensors and variables, and lists or tuples of these. Anything else, such as an object
+    whose ``__eq__`` always returns True, a string or ``None``, raises ``TypeError`` naming
+    ``name``. The result is a copy, so later changes to ``value`` do not affect it.
     """
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor
-        value = value.detach().cpu()
-        if str(getattr(value, "dtype", "")) == "torch.bfloat16":
-            value = value.float()
-        array = np.asarray(value.numpy())
-    elif hasattr(value, "numpy") and callable(value.numpy) and not isinstance(value, np.ndarray):
-        array = np.asarray(value.numpy())  # tf.Tensor, tf.Variable, Keras variable
+    _check_plain(value, name)
+    kind = _framework_tensor(value)
+    if kind == "torch":
+        import torch
+
+        tensor = torch.Tensor.cpu(torch.Tensor.detach(value))
+        if tensor.dtype == torch.bfloat16:
+            tensor = torch.Tensor.float(tensor)
+        array = np.array(torch.Tensor.numpy(tensor.as_subclass(torch.Tensor)))
+    elif kind == "tf":
+        array = np.array(value.numpy())  # tf.Tensor, tf.Variable, Keras variable
     else:
         try:
-            array = np.asarray(value)
+            array = np.array(value)
         except (TypeError, ValueError) as exc:
             msg = f"{name} could not be read as an array ({exc}); got {type(value).__name__}"
             raise TypeError(msg) from None
+    if type(array) is not np.ndarray:
+        array = np.asarray(array).view(np.ndarray)
     if array.dtype.kind not in "biufc":
         msg = f"{name} must be numeric (numbers, an array or a tensor), got {type(value).__name__}"
         if array.dtype.kind == "O":

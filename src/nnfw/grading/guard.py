@@ -164,6 +164,17 @@ def _restore():
         if event in _CRITICAL and callbacks != wanted:
             callbacks[:] = wanted
     ns = _ip.user_ns
+    for statement in _REIMPORTS:
+        genuine = {"__builtins__": builtins}
+        try:
+            exec(statement, genuine)
+        except Exception:
+            continue
+        for name, value in genuine.items():
+            if name != "__builtins__":
+                if name in ns and ns[name] is not value:
+                    found.append(f"{name} (imported by the notebook) was rebound")
+                ns[name] = value
     if ns.get("__builtins__") is not builtins:
         found.append("__builtins__ was replaced")
         ns["__builtins__"] = builtins
@@ -211,14 +222,43 @@ def _mac(secret: str, text: str) -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def preamble_source(secret: str, imports: list[str]) -> str:
+def preamble_source(secret: str, imports: list[str], reimports: list[str] | None = None) -> str:
     """The hidden first cell: install the guard with a private namespace."""
     return (
         "exec(compile("
         f"{_KERNEL_CODE!r}, '<nnfw-guard>', 'exec'), "
         f"{{'__name__': '_nnfw_guard', '_SECRET': {secret.encode()!r}, "
-        f"'_IMPORTS': {imports!r}, '_MARK': {GUARD_MARK!r}}})"
+        f"'_IMPORTS': {imports!r}, '_REIMPORTS': {list(reimports or [])!r}, "
+        f"'_MARK': {GUARD_MARK!r}}})"
     )
+
+
+def instructor_imports(nb: NotebookNode) -> list[str]:
+    """Top-level import statements of the cells learners cannot edit (not answer cells).
+
+    Before each test the guard binds these names again to the genuine objects, so a test
+    that uses a helper imported earlier (``assert_close``, ``np``) gets the real one even if
+    learner code rebound the name.
+    """
+    import ast
+
+    found: list[str] = []
+    for cell in nb.cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or nbg.get("solution"):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and not any(
+                a.name == "*" for a in node.names
+            ):
+                statement = ast.unparse(node)
+                if statement not in found:
+                    found.append(statement)
+    return found
 
 
 def framework_imports(nb: NotebookNode) -> list[str]:
@@ -251,7 +291,8 @@ def is_test_cell(cell: NotebookNode) -> bool:
 def add_hidden_cells(nb: NotebookNode, secret: str) -> NotebookNode:
     """Return a copy of ``nb`` with the preamble first and a guard before each test cell."""
     out = copy.deepcopy(nb)
-    cells = [_hidden(preamble_source(secret, framework_imports(nb)), "preamble")]
+    source = preamble_source(secret, framework_imports(nb), instructor_imports(nb))
+    cells = [_hidden(source, "preamble")]
     for cell in out.cells:
         if is_test_cell(cell):
             cells.append(_hidden(GUARD_MARK + "\n", "guard"))
