@@ -81,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if not ok:
             msg = (
                 f"--require-gpu was given but {status}. On a GPU runner, install the GPU "
-                "environment (README, 'GPU') and check `nvidia-smi` and `nnfw doctor`; "
+                "environment (README, 'GPU notes') and check `nvidia-smi` and `nnfw doctor`; "
                 "on a CPU machine, run plain `pytest`."
             )
             raise pytest.UsageError(msg)
