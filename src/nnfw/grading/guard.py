@@ -17,7 +17,8 @@ two kinds of hidden cells to the notebook before it is executed, and removes the
     ``pre_run_cell`` hook, keeping the snapshot and a per-run secret in a closure.
 *guard* (one right before every graded test cell)
     the hook recognises it, **restores** every genuine object (so the test then runs with
-    them), removes event callbacks and transformers added since the preamble, sets aside
+    them), removes event callbacks and transformers added since the preamble (they could
+    patch objects after the guard or read the test's source), sets aside
     learner names that shadow builtins for the duration of the test cell, and prints a
     verdict signed with the secret (HMAC-SHA256): ``ok`` or ``tampered: numpy.allclose was
     replaced; ...``.
@@ -64,7 +65,6 @@ _FULL = ("numpy", "nnfw", "math", "cmath", "operator", "functools", "IPython", "
          "jupyter_client", "zmq", "traitlets", "comm", "importlib", "hmac", "hashlib", "types")
 _TOP = ("torch", "torch.testing", "torch.nn.functional", "tensorflow")
 _CLASS_PREFIXES = ("nnfw", "IPython", "ipykernel", "jupyter_client", "zmq", "traitlets", "comm")
-_CRITICAL = ("pre_execute", "pre_run_cell")
 _Mod = types.ModuleType
 
 
@@ -161,7 +161,7 @@ def _restore():
             current[:] = _list_snap[label]
     for event, callbacks in _ip.events.callbacks.items():
         wanted = _events_snap.get(event, [])
-        if event in _CRITICAL and callbacks != wanted:
+        if callbacks != wanted:  # learner hooks could patch before, or read, the test
             callbacks[:] = wanted
     ns = _ip.user_ns
     for statement in _REIMPORTS:

@@ -22,7 +22,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
-from nnfw.grading.guard import HIDDEN_KEY
+from nnfw.grading.guard import HIDDEN_KEY, is_test_cell
 
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
@@ -97,7 +97,9 @@ class GuardedExecute(Execute):
             return cell, resources
         self._chars = 0
         self._capped = False
-        hidden = bool(cell.metadata.get(HIDDEN_KEY))
+        # the grader's cells and test cells stay out of the kernel's history (In, _ih), so
+        # learner code run later cannot read the hidden tests from there
+        hidden = bool(cell.metadata.get(HIDDEN_KEY)) or is_test_cell(cell)
         try:
             self._check_assign_resources(resources)
             cell = self.execute_cell(cell, index, store_history=not hidden)

@@ -20,9 +20,10 @@ itself. For each notebook, :class:`~nnfw.grading.preprocessors.SandboxedExecute`
    file size, no core dumps), runs the kernel with nbclient (per-cell timeout, a wall-clock
    limit for the whole notebook, capped output) and streams each cell's outputs back as one
    JSON line on a private copy of its stdout;
-4. watches the sandbox from outside (every 0.1 s): total resident memory of its processes,
+4. watches the sandbox from outside (every 0.1 s): total memory of its processes,
    their number, and the wall clock; a sandbox over a limit is killed at once (the PID
-   namespace goes with it) and the reason reported;
+   namespace goes with it) and the reason reported. Memory is the proportional set size
+   (PSS): pages shared by a fork are not counted twice;
 5. deletes the scratch folder.
 
 Only outputs come back: the trusted side keeps its own copy of every cell's source and
@@ -97,6 +98,7 @@ class Outcome:
     problem: str = ""  # why the sandbox was stopped, or could not run
     log: str = ""
     sandboxed: bool = True
+    error: str = ""  # the executor's own error, if it failed
 
 
 # --- is bubblewrap usable here? ----------------------------------------------------------------
@@ -249,6 +251,24 @@ def _tree(pid: int) -> list[Any]:
         return []
 
 
+def _memory(proc: Any) -> int:
+    """Proportional set size (shared pages split between sharers; a fork's copy-on-write
+    pages are not counted twice), from ``/proc/PID/smaps_rollup``; else the resident size."""
+    import psutil
+
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup", "rb") as fh:  # noqa: PTH123
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(proc.memory_info().rss)
+    except psutil.Error:
+        return 0
+
+
 def _kill(proc: subprocess.Popen[bytes], mode: str) -> None:
     import psutil
 
@@ -267,7 +287,6 @@ def _kill(proc: subprocess.Popen[bytes], mode: str) -> None:
 
 def _watch(proc: subprocess.Popen[bytes], limits: Limits, mode: str, verdict: list[str]) -> None:
     """Poll the sandbox's processes; kill it on the first limit it passes."""
-    import psutil
 
     start = time.monotonic()
     hard = limits.notebook_timeout + 60
@@ -281,13 +300,7 @@ def _watch(proc: subprocess.Popen[bytes], limits: Limits, mode: str, verdict: li
                 f"started more than {limits.max_processes} processes (a fork bomb?) and was stopped"
             )
         else:
-            rss = 0
-            for p in tree:
-                try:
-                    rss += p.memory_info().rss
-                except psutil.Error:
-                    pass
-            if rss > memory:
+            if memory > 0 and sum(_memory(p) for p in tree) > memory:
                 reason = (
                     f"used more than {limits.memory_mb} MB of memory and was stopped "
                     f"(--memory-limit)"
@@ -376,7 +389,8 @@ def execute(
         if verdict:
             outcome.problem = verdict[0]
         elif not outcome.finished:
-            outcome.problem = f"stopped unexpectedly (sandbox exit code {proc.returncode})"
+            detail = f": {outcome.error}" if outcome.error else ""
+            outcome.problem = f"stopped unexpectedly (sandbox exit code {proc.returncode}{detail})"
         log = scratch / ".nnfw-executor.log"
         if log.is_file():
             with log.open("rb") as fh:
@@ -408,6 +422,8 @@ def _parse(lines: list[bytes], outcome: Outcome) -> None:
             outcome.language_info = msg["language_info"]
         elif msg.get("done") is True:
             outcome.finished = True
+        elif isinstance(msg.get("error"), str):
+            outcome.error = msg["error"][:300]
     if cells:
         outcome.cells = [cells.get(i) for i in range(max(cells) + 1)]
 
@@ -441,6 +457,17 @@ def _set_limits(limits: dict[str, Any]) -> None:
         cap(resource.RLIMIT_NPROC, total + 32 * int(limits["max_processes"]))
 
 
+def _not_dumpable() -> None:
+    """Keep the kernel (same user) from reading this process's memory, which holds the
+    notebook with its hidden tests (``/proc/PID/mem``; PR_SET_DUMPABLE = 4)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> int:
     """The executor: read a job on stdin, run it, stream cell outputs as JSON lines."""
     raw = sys.stdin.buffer.read()
@@ -455,6 +482,7 @@ def main() -> int:
     job = json.loads(raw)
     limits = job["limits"]
     _set_limits(limits)
+    _not_dumpable()
 
     import nbformat
 
@@ -469,7 +497,18 @@ def main() -> int:
 
     class Streaming(GuardedExecute):
         def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
-            cell, resources = super().preprocess_cell(cell, resources, index)
+            try:
+                cell, resources = super().preprocess_cell(cell, resources, index)
+            except Exception as exc:  # noqa: BLE001 - a kernel broken by learner code
+                from nbformat.notebooknode import NotebookNode
+
+                broken = NotebookNode(
+                    output_type="error",
+                    ename="KernelBroken",
+                    evalue=f"the kernel stopped answering properly ({type(exc).__name__})",
+                    traceback=[],
+                )
+                cell.outputs = [*cell.get("outputs", []), broken]
             send(
                 {
                     "cell": index,
@@ -486,6 +525,7 @@ def main() -> int:
         max_output_chars=int(limits["max_output_chars"]),
         interrupt_on_timeout=True,
         allow_errors=True,
+        raise_on_iopub_timeout=False,
     )
     if job.get("extra_arguments"):
         executor.extra_arguments = job["extra_arguments"]

@@ -1,0 +1,163 @@
+"""Benchmark: ``nnfw grade --jobs N`` against plain serial ``nbgrader autograde``.
+
+    python benchmarks/grade_bench.py [--assignment 01-tensors] [--notebook tensors_pytorch]
+                                     [--students 20] [--jobs 2] [--out results.json]
+
+Makes ``--students`` copies of the solved learner notebook (what a correct student submits),
+then times, on the same machine one after the other:
+
+1. **nbgrader**: plain ``nbgrader autograde ASSIGNMENT`` over all students, serially (nbgrader's
+   own way: one process, no sandbox, no guards);
+2. **bare**: only executing the notebooks (nbclient, as ``jupyter execute`` does), ``--jobs``
+   at a time: the floor for any grader that runs every notebook;
+3. **nnfw**: ``nnfw grade SUBMISSIONS --assignment A --jobs N``: import, sandbox, guards,
+   limits, gradebook merge.
+
+It prints speed-up = nbgrader / nnfw and overhead = nnfw / bare - 1, and the load average
+before and after (the figures mean little on a loaded machine). Not a test: results go to
+benchmarks/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+EXECUTE = """
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
+               resources={"metadata": {"path": sys.argv[2]}}).execute()
+"""
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignment", default="01-tensors")
+    parser.add_argument("--notebook", default="tensors_pytorch")
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", help="write the figures as JSON here too")
+    parser.add_argument("--skip-nbgrader", action="store_true")
+    args = parser.parse_args()
+
+    from nnfw.grading.demo import _solved
+    from nnfw.grading.release import generate_assignment
+
+    source = ROOT / "solutions" / args.assignment
+    released = generate_assignment(source, args.assignment)
+    solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    students = [f"s{n:02d}" for n in range(1, args.students + 1)]
+    figures: dict[str, object] = {
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "assignment": f"{args.assignment}/{args.notebook}",
+        "students": args.students,
+        "jobs": args.jobs,
+        "load_before": os.getloadavg(),
+    }
+    with tempfile.TemporaryDirectory(prefix="nnfw-bench-") as tmp:
+        base = Path(tmp)
+        subs = base / "submissions"
+        for student in students:
+            (subs / student).mkdir(parents=True)
+            (subs / student / f"{args.notebook}.ipynb").write_bytes(solved)
+
+        # 1. plain nbgrader, serially
+        if not args.skip_nbgrader:
+            course = base / "nbgrader-course"
+            shutil.copytree(source, course / "source" / args.assignment)
+            for extra in course.glob(f"source/{args.assignment}/*.ipynb"):
+                if extra.stem != args.notebook:
+                    extra.unlink()
+            (course / "nbgrader_config.py").write_text(
+                "c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+                "c.Execute.timeout = 300\n",
+                encoding="utf-8",
+            )
+            subprocess.run(
+                [str(BIN / "nbgrader"), "generate_assignment", args.assignment, "--force"],
+                cwd=course,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            for student in students:
+                folder = course / "submitted" / student / args.assignment
+                folder.mkdir(parents=True)
+                (folder / f"{args.notebook}.ipynb").write_bytes(solved)
+            figures["nbgrader_serial_s"] = _timed(
+                [str(BIN / "nbgrader"), "autograde", args.assignment, "--force"], course, env
+            )
+
+        # 2. bare execution, --jobs at a time
+        bare = base / "bare"
+
+        def run_one(student: str) -> None:
+            folder = bare / student
+            folder.mkdir(parents=True)
+            path = folder / f"{args.notebook}.ipynb"
+            path.write_bytes(solved)
+            subprocess.run(
+                [sys.executable, "-c", EXECUTE, str(path), str(folder)],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(run_one, students))
+        figures["bare_execution_s"] = time.perf_counter() - start
+
+        # 3. nnfw grade
+        figures["nnfw_grade_s"] = _timed(
+            [
+                str(BIN / "nnfw"),
+                "grade",
+                str(subs),
+                "--assignment",
+                args.assignment,
+                "--workspace",
+                str(base / "ws"),
+                "--jobs",
+                str(args.jobs),
+            ],
+            ROOT,
+            env,
+        )
+    figures["load_after"] = os.getloadavg()
+    nnfw_s = float(figures["nnfw_grade_s"])  # type: ignore[arg-type]
+    if "nbgrader_serial_s" in figures:
+        figures["speedup_vs_nbgrader"] = float(figures["nbgrader_serial_s"]) / nnfw_s  # type: ignore[arg-type]
+    figures["overhead_vs_bare"] = nnfw_s / float(figures["bare_execution_s"]) - 1  # type: ignore[arg-type]
+    text = json.dumps(figures, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
