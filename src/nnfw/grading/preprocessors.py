@@ -14,65 +14,48 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
-from nnfw.grading.guard import HIDDEN_KEY, is_test_cell
+from nnfw.grading.execution import (
+    KERNEL_DIED,
+    LIMIT,
+    NOT_RUN,
+    NOTEBOOK_TIMEOUT,
+    OUTPUT_CAPPED_NOTE,
+    GuardedMixin,
+    error_output,
+)
 
-KERNEL_DIED = "KernelDied"
-NOT_RUN = "NotRun"
-NOTEBOOK_TIMEOUT = "NotebookTimeLimit"
-LIMIT = "ResourceLimit"
-OUTPUT_CAPPED_NOTE = "[nnfw] output truncated: this cell printed more than {limit} characters\n"
+__all__ = [
+    "KERNEL_DIED",
+    "LIMIT",
+    "NOTEBOOK_TIMEOUT",
+    "NOT_RUN",
+    "OUTPUT_CAPPED_NOTE",
+    "GuardedExecute",
+    "SandboxedExecute",
+    "StderrToStdout",
+]
+_error = error_output
 
 
-def _error(ename: str, evalue: str) -> NotebookNode:
-    return NotebookNode(
-        output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
-    )
+class GuardedExecute(GuardedMixin, Execute):
+    """nbgrader's Execute that survives a dead kernel, caps output and has a notebook limit.
 
-
-class GuardedExecute(Execute):
-    """nbgrader's Execute that survives a dead kernel and caps each cell's output."""
-
-    extra_arguments = List(
-        ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
-        help="Extra kernel arguments: no history file, and no kernel log chatter.",
-    ).tag(config=True)
-
-    max_output_chars = Integer(
-        2_000_000, help="Most characters of output kept per cell (-1: no limit)."
-    ).tag(config=True)
-
-    notebook_timeout = Integer(
-        0, help="Seconds the whole notebook may run (0: no limit besides the per-cell one)."
-    ).tag(config=True)
+    The behaviour is :class:`nnfw.grading.execution.GuardedMixin`'s (shared with the
+    sandbox's executor, which does not import nbgrader).
+    """
 
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
     ) -> tuple[NotebookNode, Any]:
         """Execute the notebook (see nbconvert's ExecutePreprocessor)."""
-        self._dead_at: int | None = None
-        self._out_of_time: int | None = None
-        self._chars = 0
-        self._capped = False
-        self._deadline = (
-            time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
-        )
+        self.reset_guards()
         return super().preprocess(nb, resources, km)
-
-    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
-        """The cell timeout, cut to what is left of the notebook's time."""
-        timeout = super()._get_timeout(cell)
-        if self._deadline is None:
-            return timeout
-        left = max(1, int(self._deadline - time.monotonic()) + 1)
-        return left if timeout is None or timeout <= 0 else min(timeout, left)
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
@@ -80,72 +63,8 @@ class GuardedExecute(Execute):
         """Execute one cell; record a dead kernel on the cell instead of raising."""
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
-        if self._dead_at is not None:
-            cell.outputs = [
-                _error(NOT_RUN, f"not run: the kernel died in cell {self._dead_at + 1}")
-            ]
-            return cell, resources
-        if self._out_of_time is not None or (
-            self._deadline is not None and time.monotonic() >= self._deadline
-        ):
-            cell.outputs = [
-                _error(
-                    NOT_RUN,
-                    f"not run: the notebook used up its {self.notebook_timeout} s time limit",
-                )
-            ]
-            return cell, resources
-        self._chars = 0
-        self._capped = False
-        # the grader's cells and test cells stay out of the kernel's history (In, _ih), so
-        # learner code run later cannot read the hidden tests from there
-        hidden = bool(cell.metadata.get(HIDDEN_KEY)) or is_test_cell(cell)
-        try:
-            self._check_assign_resources(resources)
-            cell = self.execute_cell(cell, index, store_history=not hidden)
-            if self._deadline is not None and time.monotonic() >= self._deadline:
-                for out in cell.outputs:
-                    if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
-                        out["ename"] = NOTEBOOK_TIMEOUT
-                        out["evalue"] = (
-                            f"the notebook ran longer than its {self.notebook_timeout} s limit; "
-                            "this cell was interrupted and later cells were not run"
-                        )
-                        out["traceback"] = [f"{NOTEBOOK_TIMEOUT}: {out['evalue']}"]
-                        self._out_of_time = index
-            return cell, self.resources
-        except DeadKernelError:
-            self._dead_at = index
-            cell.outputs.append(
-                _error(
-                    KERNEL_DIED,
-                    "the kernel died while running this cell (os._exit, a crash in compiled "
-                    "code, or out of memory); later cells were not run",
-                )
-            )
-            return cell, resources
-
-    def output(
-        self, outs: list[NotebookNode], msg: dict[str, Any], display_id: Any, cell_index: int
-    ) -> NotebookNode | None:
-        """Keep outputs until the cell has produced ``max_output_chars``, then drop them."""
-        limit = self.max_output_chars
-        if limit is None or limit < 0 or msg.get("msg_type") == "error":
-            return super().output(outs, msg, display_id, cell_index)
-        content = msg.get("content", {})
-        size = len(content.get("text", "")) + sum(
-            len(v) if isinstance(v, str) else len(str(v)) for v in content.get("data", {}).values()
-        )
-        self._chars += size
-        if self._chars <= limit:
-            return super().output(outs, msg, display_id, cell_index)
-        if not self._capped:
-            self._capped = True
-            note = NotebookNode(
-                output_type="stream", name="stdout", text=OUTPUT_CAPPED_NOTE.format(limit=limit)
-            )
-            outs.append(note)
-        return None
+        self._check_assign_resources(resources)
+        return self.guarded_cell(cell, index), self.resources
 
 
 class SandboxedExecute(Execute):

@@ -485,8 +485,10 @@ def main() -> int:
     _not_dumpable()
 
     import nbformat
+    from nbclient import NotebookClient
+    from nbformat.notebooknode import NotebookNode
 
-    from nnfw.grading.preprocessors import GuardedExecute
+    from nnfw.grading.execution import ERROR_ON_TIMEOUT, GuardedMixin
 
     lock = threading.Lock()
 
@@ -495,13 +497,21 @@ def main() -> int:
             out.write(json.dumps(msg) + "\n")
             out.flush()
 
-    class Streaming(GuardedExecute):
-        def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
-            try:
-                cell, resources = super().preprocess_cell(cell, resources, index)
-            except Exception as exc:  # noqa: BLE001 - a kernel broken by learner code
-                from nbformat.notebooknode import NotebookNode
+    class Runner(GuardedMixin, NotebookClient):
+        def run(self) -> None:
+            self.reset_guards()
+            with self.setup_kernel():
+                assert self.kc is not None
+                info = self.wait_for_reply(self.kc.kernel_info())
+                if info:
+                    send({"language_info": dict(info["content"].get("language_info", {}))})
+                for index, cell in enumerate(self.nb.cells):
+                    self.run_one(cell, index)
 
+        def run_one(self, cell: Any, index: int) -> None:
+            try:
+                cell = self.guarded_cell(cell, index)
+            except Exception as exc:  # noqa: BLE001 - a kernel broken by learner code
                 broken = NotebookNode(
                     output_type="error",
                     ename="KernelBroken",
@@ -516,27 +526,27 @@ def main() -> int:
                     "execution_count": cell.get("execution_count"),
                 }
             )
-            return cell, resources
 
     nb = nbformat.reads(job["notebook"], as_version=4)
-    executor = Streaming(
+    runner = Runner(
+        nb,
+        resources={"metadata": {"path": str(Path.cwd())}},
         timeout=int(limits["cell_timeout"]),
         notebook_timeout=int(limits["notebook_timeout"]),
         max_output_chars=int(limits["max_output_chars"]),
         interrupt_on_timeout=True,
         allow_errors=True,
         raise_on_iopub_timeout=False,
+        error_on_timeout=ERROR_ON_TIMEOUT,
+        kernel_name=job.get("kernel_name") or "python3",
     )
     if job.get("extra_arguments"):
-        executor.extra_arguments = job["extra_arguments"]
-    if job.get("kernel_name"):
-        executor.kernel_name = job["kernel_name"]
+        runner.extra_arguments = job["extra_arguments"]
     try:
-        nb, _ = executor.preprocess(nb, {"metadata": {"path": str(Path.cwd())}})
+        runner.run()
     except Exception as exc:  # noqa: BLE001 - reported to the trusted side, which decides
         send({"error": f"{type(exc).__name__}: {exc}"})
         return 1
-    send({"language_info": dict(nb.metadata.get("language_info", {}))})
     send({"done": True})
     return 0
 
