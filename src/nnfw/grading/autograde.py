@@ -1,8 +1,10 @@
 """``nnfw grade``: import a folder of submissions, grade each student, keep every grade.
 
-Each student is graded by a separate process (:mod:`nnfw.grading.worker`) in a job folder of
-its own, so a crash, a hung kernel or a runaway notebook costs that student's affected part and
-nothing else. Students are graded ``--jobs`` at a time (default: one per CPU core). The
+Each student is graded in a job folder of its own by a worker process
+(:mod:`nnfw.grading.worker`; one long-lived worker per ``--jobs`` slot, so start-up is paid
+once per slot; a worker that crashes or runs past the limit is killed and replaced), so a
+crash, a hung kernel or a runaway notebook costs that student's affected part and nothing
+else. Students are graded ``--jobs`` at a time (default: one per CPU core). The
 learner code of each notebook runs in a sandbox (:mod:`nnfw.grading.sandbox`) that cannot see
 the workspace, with limits on memory, processes and time, and anti-tamper guards before each
 test (:mod:`nnfw.grading.guard`). This process is the only writer of the gradebook: it merges
@@ -18,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -149,28 +152,7 @@ def _max_points(nb: Any) -> float:
     )
 
 
-def _run_worker(jobdir: Path, limit: int, env: dict[str, str]) -> tuple[dict[str, Any] | None, str]:
-    """Run one worker; return ``(result, "")`` or ``(None, why it failed)``."""
-    log = (jobdir / "worker.log").open("wb")
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nnfw.grading.worker", str(jobdir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            proc.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            _kill_tree(proc.pid)
-            proc.wait()
-            return None, f"grading took longer than {limit} s and was stopped"
-        finally:
-            _kill_kernels(jobdir)
-    finally:
-        log.close()
+def _read_result(jobdir: Path, returncode: int | None) -> tuple[dict[str, Any] | None, str]:
     result_file = jobdir / "result.json"
     if result_file.is_file():
         try:
@@ -179,10 +161,87 @@ def _run_worker(jobdir: Path, limit: int, env: dict[str, str]) -> tuple[dict[str
             pass
     crash = jobdir / "crash.txt"
     detail = crash.read_text(encoding="utf-8").strip().splitlines()[-1] if crash.is_file() else ""
-    return (
-        None,
-        f"the grader crashed (exit code {proc.returncode}){': ' + detail if detail else ''}",
-    )
+    code = f" (exit code {returncode})" if returncode is not None else ""
+    return None, f"the grader crashed{code}{': ' + detail if detail else ''}"
+
+
+class _Worker:
+    """One long-lived ``python -m nnfw.grading.worker --serve`` per ``--jobs`` slot.
+
+    It grades one job folder at a time; a job that runs past its limit, or a worker that
+    dies, costs that student only: the worker is killed (its sandboxes die with it) and the
+    next student gets a fresh one.
+    """
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "nnfw.grading.worker", "--serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,
+            )
+        return self.proc
+
+    def stop(self, *, kill: bool = False) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if not kill:
+                try:
+                    assert proc.stdin is not None
+                    proc.stdin.close()
+                    proc.wait(timeout=30)
+                    return
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            _kill_tree(proc.pid)
+            proc.wait()
+        finally:
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+
+    def grade(self, jobdir: Path, limit: int) -> tuple[dict[str, Any] | None, str]:
+        """Grade one job; return ``(result, "")`` or ``(None, why it failed)``."""
+        import select
+
+        proc = self._start()
+        assert proc.stdin is not None
+        assert proc.stdout is not None
+        try:
+            proc.stdin.write(f"{jobdir}\n".encode())
+            proc.stdin.flush()
+        except OSError:
+            self.stop(kill=True)
+            return None, "the grader crashed before grading (could not start a worker)"
+        deadline = time.monotonic() + limit
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.stop(kill=True)
+                _kill_kernels(jobdir)
+                return None, f"grading took longer than {limit} s and was stopped"
+            ready, _, _ = select.select([proc.stdout], [], [], min(left, 5.0))
+            if ready:
+                line = proc.stdout.readline()
+                if not line:  # the worker died
+                    returncode = proc.wait()
+                    self.stop(kill=True)
+                    _kill_kernels(jobdir)
+                    return _read_result(jobdir, returncode)
+                if line.decode(errors="replace").strip().endswith(str(jobdir)):
+                    return _read_result(jobdir, None)
 
 
 def _kill_tree(pid: int) -> None:
@@ -210,15 +269,14 @@ def _kill_kernels(jobdir: Path) -> None:
                 pass
 
 
-def _worker_env(jobdir: Path) -> dict[str, str]:
+def _worker_env(jobs_root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["NNFW_FAST"] = env.get("NNFW_FAST") or "1"
     env["MPLBACKEND"] = "Agg"
     env["PYTHONUNBUFFERED"] = "1"
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    # kernels write their connection files here, so a killed worker's kernels can be found
-    runtime = jobdir / "runtime"
-    runtime.mkdir(exist_ok=True)
+    runtime = jobs_root / "runtime"
+    runtime.mkdir(parents=True, exist_ok=True)
     env["JUPYTER_RUNTIME_DIR"] = str(runtime)
     env.pop("PYTEST_CURRENT_TEST", None)
     return env
@@ -418,13 +476,21 @@ def grade(
         (jobdir / "job.json").write_text(json.dumps(job, indent=1), encoding="utf-8")
         return jobdir
 
+    slots = threading.local()
+    workers: list[_Worker] = []
+    workers_lock = threading.Lock()
+
     def work(record: Imported) -> tuple[Imported, dict[str, Any] | None, str, float]:
         start = time.monotonic()
         if not record.notebooks:
             return record, {"notebooks": {}}, "", 0.0
+        if not hasattr(slots, "worker"):
+            slots.worker = _Worker(_worker_env(jobs_root))
+            with workers_lock:
+                workers.append(slots.worker)
         try:
             jobdir = prepare(record)
-            worker, failure = _run_worker(jobdir, limit, _worker_env(jobdir))
+            worker, failure = slots.worker.grade(jobdir, limit)
         except OSError as exc:
             worker, failure = None, f"could not start grading ({short(exc, 100)})"
         return record, worker, failure, time.monotonic() - start
@@ -450,6 +516,8 @@ def grade(
             while shown in lines:  # in student order, whatever order they finish in
                 progress(lines.pop(shown))
                 shown += 1
+    for slot in workers:
+        slot.stop()
     results.sort(key=lambda r: r.student)
     return results
 

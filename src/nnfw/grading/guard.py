@@ -348,16 +348,18 @@ def merge_back(nb: NotebookNode, executed: list[dict[str, Any]], secret: str) ->
         problems.append("the grader's integrity check could not start; tests ran unguarded")
     expected = 0
     pending: str | None = None
+    missing = False
     for cell in nb.cells:
         index += 1
         if is_test_cell(cell):
             expected += 1
             guard = executed[index] if index < len(executed) else None
             index += 1
-            pending = None
+            pending, missing = None, False
             if guard_ready and guard is not None:
                 status = _verdicts(NotebookNode(guard), secret).get(expected)
                 if status is None:
+                    missing = True
                     pending = (
                         "the grader's integrity check did not run before this test (was "
                         "IPython or the kernel tampered with?)"
@@ -369,6 +371,11 @@ def merge_back(nb: NotebookNode, executed: list[dict[str, Any]], secret: str) ->
             continue
         cell.outputs = [NotebookNode(o) for o in result.get("outputs", [])]
         cell.execution_count = result.get("execution_count")
+        failed = any(o.get("output_type") == "error" for o in cell.outputs)
+        if pending is not None and missing and failed:
+            # no verdict, but the test failed anyway (the kernel died, a timeout): it scores 0
+            # without our help, and "tampering" would be the wrong reason
+            pending = None
         if pending is not None:
             cell.outputs.append(tamper_error(pending))
             if not any(p.startswith("tampering") for p in problems):

@@ -243,13 +243,7 @@ def run(jobdir: Path) -> dict[str, Any]:
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``python -m nnfw.grading.worker JOBDIR``."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m nnfw.grading.worker JOBDIR", file=sys.stderr)
-        return 2
-    jobdir = Path(args[0])
+def _grade_one(jobdir: Path) -> int:
     try:
         run(jobdir)
     except Exception:  # noqa: BLE001
@@ -257,6 +251,45 @@ def main(argv: list[str] | None = None) -> int:
         print(traceback.format_exc(), file=sys.stderr)
         return 1
     return 0
+
+
+def serve() -> int:
+    """``python -m nnfw.grading.worker --serve``: grade job folders named on stdin, one a line.
+
+    A long-lived worker per ``--jobs`` slot pays Python's and nbgrader's start-up once, not
+    once per student. For each job it sends its own output to ``JOBDIR/worker.log`` and
+    answers ``<exit status> JOBDIR`` on a private copy of stdout.
+    """
+    import os
+
+    answer = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        jobdir = Path(line.strip())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        log = os.open(jobdir / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        status = _grade_one(jobdir)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        answer.write(f"{status} {jobdir}\n")
+        answer.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: ``python -m nnfw.grading.worker JOBDIR`` (or ``--serve``)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--serve"]:
+        return serve()
+    if len(args) != 1:
+        print("usage: python -m nnfw.grading.worker JOBDIR | --serve", file=sys.stderr)
+        return 2
+    return _grade_one(Path(args[0]))
 
 
 if __name__ == "__main__":
