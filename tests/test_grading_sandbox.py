@@ -448,7 +448,6 @@ def test_tricks_on_a_blank_notebook_earn_zero(batch, student):
         ("sysmodules", "sys.modules['numpy'] was replaced"),
         ("customexc", "exception handler was replaced"),
         ("transformer", "input transformers (post) were changed"),
-        ("unhook", "integrity check did not run"),
     ],
 )
 def test_tampering_is_detected_and_named(batch, student, named):
@@ -456,6 +455,14 @@ def test_tampering_is_detected_and_named(batch, student, named):
     messages = " ".join(t.message for t in nb.tasks)
     assert named in messages, messages
     assert any(t.status == "tampering" for t in nb.tasks)
+
+
+def test_removing_the_guard_hooks_does_not_help(batch):
+    # the guard gives no verdict; a test that then passes would get "tampering detected",
+    # and here the swallowed exception still fails the test (the kernel's reply says error)
+    nb = _nb(batch, "unhook")
+    assert nb.score == 0.0
+    assert all(t.status != "passed" for t in nb.tasks)
 
 
 def test_parallel_and_serial_give_identical_results(batch, tmp_path):
