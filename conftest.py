@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 import nnfw  # noqa: F401  (sets TensorFlow's quiet defaults before any test imports it)
+from nnfw.config import temporary_env
 from nnfw.notebooks import framework_of, honours_fast_mode
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -153,16 +154,8 @@ def pytest_runtest_setup(item: pytest.Item):
         return (yield)
     env = fast_env_for(item.parent.nb)
     item.user_properties.append((RUN_KEY, {"kind": "solution", "mode": mode_name(env)}))
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
+    with temporary_env(env):
         return (yield)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 # --- run times ------------------------------------------------------------------------------

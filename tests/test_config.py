@@ -118,3 +118,22 @@ def test_tensorflow_is_noisy_without_nnfw():
     assert result.returncode == 0
     if result.stderr == "":  # pragma: no cover - depends on the CPU's features
         pytest.skip("TensorFlow prints nothing at import on this machine")
+
+
+def test_temporary_env_sets_and_restores(monkeypatch):
+    monkeypatch.setenv("NNFW_T_SET", "old")
+    monkeypatch.delenv("NNFW_T_UNSET", raising=False)
+    seen = {}
+
+    def run():
+        with config.temporary_env({"NNFW_T_SET": "new", "NNFW_T_UNSET": "1"}):
+            seen.update(os.environ)
+            raise RuntimeError("restored even on errors")
+
+    with pytest.raises(RuntimeError):
+        run()
+    assert (seen["NNFW_T_SET"], seen["NNFW_T_UNSET"]) == ("new", "1")
+    assert os.environ["NNFW_T_SET"] == "old"
+    assert "NNFW_T_UNSET" not in os.environ
+    with config.temporary_env(None):
+        assert os.environ["NNFW_T_SET"] == "old"

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 #: Environment defaults applied by :func:`quiet_frameworks`. TensorFlow reads
 #: them once, when it is first imported.
@@ -92,3 +94,30 @@ def quiet_frameworks() -> dict[str, str]:
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.ERROR)
     return applied
+
+
+@contextmanager
+def temporary_env(env: Mapping[str, str] | None) -> Iterator[None]:
+    """Set environment variables for the duration of a ``with`` block.
+
+    Kernels started inside the block inherit ``env``; afterwards each variable
+    gets its old value back (or is removed if it was unset), also on errors.
+
+    Examples
+    --------
+    >>> import os
+    >>> with temporary_env({"NNFW_FAST": "1"}):
+    ...     os.environ["NNFW_FAST"]
+    '1'
+    """
+    env = dict(env or {})
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -22,13 +22,14 @@ Nothing here imports a framework; nbclient and jupyter_client are imported when 
 from __future__ import annotations
 
 import copy
-import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from nnfw.config import temporary_env
 
 #: The marker nbval looks for; the course's rule is that it is a cell's first line.
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
@@ -153,9 +154,7 @@ def execute(
     """
     from nbclient import NotebookClient
 
-    saved = {key: os.environ.get(key) for key in (env or {})}
-    os.environ.update(env or {})
-    try:
+    with temporary_env(env):
         from nbval.kernel import CURRENT_ENV_KERNEL_NAME
 
         client = NotebookClient(
@@ -169,12 +168,6 @@ def execute(
             resources={"metadata": {"path": str(cwd)}},
         )
         client.execute(cwd=str(cwd))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     return nb
 
 

@@ -8,11 +8,11 @@ grader adds hidden tests.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nnfw.config import temporary_env
 from nnfw.grading.course import DEFAULT_TIMEOUT, GradingError, short
 
 #: What nbgrader's Validate sets while running a notebook (fast mode follows it).
@@ -111,15 +111,7 @@ def check_notebook(path: Path, timeout: int = DEFAULT_TIMEOUT) -> tuple[list[Tas
         msg = f"{path} has no graded tasks: check one of the notebooks in course/"
         raise GradingError(msg)
     executor = GuardedExecute(timeout=timeout, interrupt_on_timeout=True, allow_errors=True)
-    saved = {k: os.environ.get(k) for k in _ENV}
-    os.environ.update(_ENV)
-    try:
+    with temporary_env(_ENV):
         nb, _ = executor.preprocess(nb, {"metadata": {"path": str(path.parent.resolve())}})
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     nb, _ = StderrToStdout().preprocess(nb, {})
     return analyse(nb, timeout)
