@@ -8,14 +8,20 @@ then times, on the same machine one after the other:
 
 1. **nbgrader**: plain ``nbgrader autograde ASSIGNMENT`` over all students, serially (nbgrader's
    own way: one process, no sandbox, no guards);
-2. **bare**: only executing the notebooks (nbclient, as ``jupyter execute`` does), ``--jobs``
-   at a time: the floor for any grader that runs every notebook;
-3. **nnfw**: ``nnfw grade SUBMISSIONS --assignment A --jobs N``: import, sandbox, guards,
-   limits, gradebook merge.
+2. **bare**: only executing the notebooks, ``--jobs`` at a time, each as ``jupyter execute``
+   would: a Python process per notebook running nbclient (fresh kernel, default shutdown);
+3. **floor**: only executing the notebooks, ``--jobs`` long-lived Python processes that each
+   run their share with nbclient: a fresh kernel per notebook, shut down at once, imports
+   paid once per process. Nothing but starting kernels and running cells: the least any
+   grader that runs every notebook in a fresh kernel must spend;
+4. **nnfw**: ``nnfw grade SUBMISSIONS --assignment A --jobs N``: the command as an instructor
+   runs it, start-up, workspace set-up, import, sandbox, guards, limits, gradebook merge.
 
-It prints speed-up = nbgrader / nnfw and overhead = nnfw / bare - 1, and the load average
-before and after (the figures mean little on a loaded machine). Not a test: results go to
-benchmarks/README.md by hand.
+The kernels of 2-4 get the thread settings ``nnfw grade`` gives its kernels (the cores
+shared between the ``--jobs`` kernels); nbgrader's single kernel keeps the defaults.
+It prints speed-up = nbgrader / nnfw, overhead = nnfw / bare - 1 and nnfw / floor - 1,
+and the load average before and after (the figures mean little on a loaded machine). Not
+a test: results go to benchmarks/README.md by hand.
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
                resources={"metadata": {"path": sys.argv[2]}}).execute()
 """
 
+FLOOR = """
+import sys, time
+from nnfw.grading.course import skip_slow_imports
+skip_slow_imports()
+import nbformat
+from nbclient import NotebookClient
+for path in sys.argv[1:]:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
+                   shutdown_kernel="immediate",
+                   resources={"metadata": {"path": path.rpartition("/")[0]}}).execute()
+"""
+
 
 def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
@@ -68,8 +87,13 @@ def main() -> int:
     source = ROOT / "solutions" / args.assignment
     released = generate_assignment(source, args.assignment)
     solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    from nnfw.grading.autograde import THREAD_VARIABLES, kernel_threads
+
     env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    nbgrader_env = {k: v for k, v in env.items() if k not in THREAD_VARIABLES}
+    if not any(name in env for name in THREAD_VARIABLES):
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(kernel_threads(args.jobs))))
     students = [f"s{n:02d}" for n in range(1, args.students + 1)]
     figures: dict[str, object] = {
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
@@ -101,7 +125,7 @@ def main() -> int:
             subprocess.run(
                 [str(BIN / "nbgrader"), "generate_assignment", args.assignment, "--force"],
                 cwd=course,
-                env=env,
+                env=nbgrader_env,
                 check=True,
                 capture_output=True,
             )
@@ -110,7 +134,9 @@ def main() -> int:
                 folder.mkdir(parents=True)
                 (folder / f"{args.notebook}.ipynb").write_bytes(solved)
             figures["nbgrader_serial_s"] = _timed(
-                [str(BIN / "nbgrader"), "autograde", args.assignment, "--force"], course, env
+                [str(BIN / "nbgrader"), "autograde", args.assignment, "--force"],
+                course,
+                nbgrader_env,
             )
 
         # 2. bare execution, --jobs at a time
@@ -133,7 +159,31 @@ def main() -> int:
             list(pool.map(run_one, students))
         figures["bare_execution_s"] = time.perf_counter() - start
 
-        # 3. nnfw grade
+        # 3. the floor: --jobs long-lived processes, a fresh kernel per notebook
+        floor = base / "floor"
+        shares: list[list[str]] = [[] for _ in range(args.jobs)]
+        for n, student in enumerate(students):
+            folder = floor / student
+            folder.mkdir(parents=True)
+            (folder / f"{args.notebook}.ipynb").write_bytes(solved)
+            shares[n % args.jobs].append(str(folder / f"{args.notebook}.ipynb"))
+        start = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", FLOOR, *share],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for share in shares
+            if share
+        ]
+        if any(proc.wait() != 0 for proc in procs):
+            msg = "the floor run failed"
+            raise RuntimeError(msg)
+        figures["floor_execution_s"] = time.perf_counter() - start
+
+        # 4. nnfw grade
         figures["nnfw_grade_s"] = _timed(
             [
                 str(BIN / "nnfw"),
@@ -154,6 +204,7 @@ def main() -> int:
     if "nbgrader_serial_s" in figures:
         figures["speedup_vs_nbgrader"] = float(figures["nbgrader_serial_s"]) / nnfw_s  # type: ignore[arg-type]
     figures["overhead_vs_bare"] = nnfw_s / float(figures["bare_execution_s"]) - 1  # type: ignore[arg-type]
+    figures["overhead_vs_floor"] = nnfw_s / float(figures["floor_execution_s"]) - 1  # type: ignore[arg-type]
     text = json.dumps(figures, indent=1)
     print(text)
     if args.out:

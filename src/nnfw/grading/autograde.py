@@ -1,8 +1,9 @@
 """``nnfw grade``: import a folder of submissions, grade each student, keep every grade.
 
 Each student is graded in a job folder of its own by a worker process
-(:mod:`nnfw.grading.worker`; one long-lived worker per ``--jobs`` slot, so start-up is paid
-once per slot; a worker that crashes or runs past the limit is killed and replaced), so a
+(:mod:`nnfw.grading.worker`; one long-lived worker per ``--jobs`` slot, started before the
+workspace is set up, so start-up is paid once per slot and overlaps the set-up; a worker that
+crashes or runs past the limit is killed and replaced), so a
 crash, a hung kernel or a runaway notebook costs that student's affected part and nothing
 else. Students are graded ``--jobs`` at a time (default: one per CPU core). The
 learner code of each notebook runs in a sandbox (:mod:`nnfw.grading.sandbox`) that cannot see
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -177,7 +178,8 @@ class _Worker:
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start the worker process unless it is running."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "nnfw.grading.worker", "--serve"],
@@ -188,6 +190,14 @@ class _Worker:
                 start_new_session=True,
             )
         return self.proc
+
+    def close_input(self) -> None:
+        """Tell the worker that no more jobs come: it exits when idle."""
+        if self.proc is not None and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
 
     def stop(self, *, kill: bool = False) -> None:
         proc, self.proc = self.proc, None
@@ -216,7 +226,7 @@ class _Worker:
         """Grade one job; return ``(result, "")`` or ``(None, why it failed)``."""
         import select
 
-        proc = self._start()
+        proc = self.start()
         assert proc.stdin is not None
         assert proc.stdout is not None
         try:
@@ -269,8 +279,28 @@ def _kill_kernels(jobdir: Path) -> None:
                 pass
 
 
-def _worker_env(jobs_root: Path) -> dict[str, str]:
+#: Thread-count settings of the numerical libraries (OpenMP, MKL, OpenBLAS, TensorFlow).
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+)
+
+
+def kernel_threads(jobs: int) -> int:
+    """Threads each kernel may use when ``jobs`` notebooks run at once: the cores, shared.
+
+    Two kernels that each start a thread per core on a two-core machine spend time
+    spinning and switching instead of computing (the course's models are small).
+    """
+    return max(1, default_jobs() // max(1, jobs))
+
+
+def _worker_env(jobs_root: Path, jobs: int = 1) -> dict[str, str]:
     env = dict(os.environ)
+    if not any(name in env for name in THREAD_VARIABLES):  # the instructor's own choice wins
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(kernel_threads(jobs))))
     env["NNFW_FAST"] = env.get("NNFW_FAST") or "1"
     env["MPLBACKEND"] = "Agg"
     env["PYTHONUNBUFFERED"] = "1"
@@ -400,6 +430,55 @@ def grade(
     for name in ignored:
         progress(f"[nnfw] ignored {name}: expected a folder or a .zip file per student")
 
+    # the workers import nbgrader (a second or two each) while this process sets up
+    jobs = max(1, min(options.jobs, len(by_student)))
+    jobs_root = workspace.nnfw_dir / "jobs" / assignment
+    jobs_root.mkdir(parents=True, exist_ok=True)
+    idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
+    workers = [_Worker(_worker_env(jobs_root, jobs)) for _ in range(jobs)]
+    for slot in workers:
+        slot.start()
+        idle.put(slot)
+    try:
+        return _grade_all(
+            by_student,
+            workspace,
+            source_root,
+            options,
+            assignment,
+            jobs_root,
+            workers,
+            idle,
+            course_root=course_root,
+            progress=progress,
+        )
+    finally:
+        _stop_all(workers)
+
+
+def _stop_all(workers: list[_Worker]) -> None:
+    """Stop the workers: all are told to finish first, so their exits overlap."""
+    for slot in workers:
+        slot.close_input()
+    for slot in workers:
+        slot.stop()
+
+
+def _grade_all(
+    by_student: dict[str, Any],
+    workspace: Workspace,
+    source_root: Path,
+    options: GradeOptions,
+    assignment: str,
+    jobs_root: Path,
+    workers: list[_Worker],
+    idle: queue.SimpleQueue[_Worker],
+    *,
+    course_root: Path | None,
+    progress: Progress,
+) -> list[StudentResult]:
+    """The body of :func:`grade`, once the workers are starting."""
+    jobs = len(workers)
     releases = prepare_workspace(workspace, source_root, assignment, course_root)
     progress(
         f"[nnfw] importing {len(by_student)} submission(s) of {assignment} into {workspace.root}"
@@ -434,10 +513,8 @@ def grade(
     limit = options.student_timeout or (
         min(options.timeout * 4, notebook_timeout) * max(1, len(releases)) + 120
     )
-    jobs_root = workspace.nnfw_dir / "jobs" / assignment
     template = workspace.nnfw_dir / "template" / assignment / "gradebook.db"
     config_file = course_root / "grader" / "nbgrader_config.py" if course_root else None
-    jobs = max(1, options.jobs)
     progress(
         f"[nnfw] grading {len(imported)} student(s), {jobs} at a time, "
         f"{'each in a bubblewrap sandbox' if mode == 'bwrap' else 'NOT sandboxed'}; "
@@ -476,23 +553,18 @@ def grade(
         (jobdir / "job.json").write_text(json.dumps(job, indent=1), encoding="utf-8")
         return jobdir
 
-    slots = threading.local()
-    workers: list[_Worker] = []
-    workers_lock = threading.Lock()
-
     def work(record: Imported) -> tuple[Imported, dict[str, Any] | None, str, float]:
         start = time.monotonic()
         if not record.notebooks:
             return record, {"notebooks": {}}, "", 0.0
-        if not hasattr(slots, "worker"):
-            slots.worker = _Worker(_worker_env(jobs_root))
-            with workers_lock:
-                workers.append(slots.worker)
+        slot = idle.get()
         try:
             jobdir = prepare(record)
-            worker, failure = slots.worker.grade(jobdir, limit)
+            worker, failure = slot.grade(jobdir, limit)
         except OSError as exc:
             worker, failure = None, f"could not start grading ({short(exc, 100)})"
+        finally:
+            idle.put(slot)
         return record, worker, failure, time.monotonic() - start
 
     results: list[StudentResult] = []
@@ -516,8 +588,6 @@ def grade(
             while shown in lines:  # in student order, whatever order they finish in
                 progress(lines.pop(shown))
                 shown += 1
-    for slot in workers:
-        slot.stop()
     results.sort(key=lambda r: r.student)
     return results
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +146,58 @@ class Workspace:
         if not folder.is_dir():
             return []
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.json")))
+
+
+def skip_slow_imports() -> None:
+    """Keep the grader's processes from paying for an import nothing here needs (~1 s each).
+
+    ``jsonschema`` (imported by ``nbformat``) builds a full RFC 3987 grammar with ``lark``
+    at import time when the optional ``rfc3987_syntax`` package is installed (it is, through
+    ``jupyter-events``), only to offer the ``iri`` string format, which no notebook schema
+    uses. Marking the module as absent makes ``jsonschema`` skip that format. Call this
+    before importing ``nbformat``, in processes that start per notebook or per command
+    (the sandbox's executor, the workers, the ``nnfw`` command); it changes nothing where
+    the module is already imported.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1)
+def _alembic_head() -> str:
+    """The gradebook schema's version, read in this process (nbgrader runs a subprocess)."""
+    import nbgrader
+    from alembic.script import ScriptDirectory
+
+    folder = Path(nbgrader.__file__).resolve().parent / "alembic"
+    head = ScriptDirectory(str(folder)).get_current_head()
+    if not head:  # pragma: no cover - nbgrader's migrations changed shape
+        msg = f"no alembic head in {folder}"
+        raise RuntimeError(msg)
+    return str(head)
+
+
+def fast_gradebook_creation() -> None:
+    """Make nbgrader create gradebooks without running ``alembic heads`` in a subprocess.
+
+    ``nbgrader.api.Gradebook`` asks a new ``alembic`` process for the schema version each
+    time it creates a database (3-4 s here); ``nnfw grade`` creates two per run (the
+    workspace and the workers' template). This reads the same version in-process, once;
+    if that fails, nbgrader's own way is kept.
+    """
+    import nbgrader.api
+
+    original = nbgrader.api.get_alembic_version
+    if getattr(original, "nnfw_fast", False):
+        return
+
+    def get_alembic_version() -> str:
+        try:
+            return _alembic_head()
+        except Exception:  # noqa: BLE001 - fall back to nbgrader's subprocess
+            return original()
+
+    get_alembic_version.nnfw_fast = True  # type: ignore[attr-defined]
+    nbgrader.api.get_alembic_version = get_alembic_version
 
 
 def load_config(course_root: Path | None) -> Config:

@@ -21,6 +21,7 @@ from nnfw.grading.course import (
     GradingError,
     captured_nbgrader_log,
     course_directory_config,
+    fast_gradebook_creation,
     list_assignments,
     load_config,
     summarize_log,
@@ -54,6 +55,7 @@ def run_generate_assignment(
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
+    fast_gradebook_creation()
     cfg = course_directory_config(config or Config(), root, db_url)
     cfg.CourseDirectory.assignment_id = assignment
     cfg.GenerateAssignment.force = True

@@ -283,6 +283,9 @@ def serve() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: ``python -m nnfw.grading.worker JOBDIR`` (or ``--serve``)."""
+    from nnfw.grading.course import skip_slow_imports
+
+    skip_slow_imports()
     args = sys.argv[1:] if argv is None else argv
     if args == ["--serve"]:
         return serve()
