@@ -8,8 +8,9 @@ then times, on the same machine one after the other:
 
 1. **nbgrader**: plain ``nbgrader autograde ASSIGNMENT`` over all students, serially (nbgrader's
    own way: one process, no sandbox, no guards);
-2. **bare**: only executing the notebooks, ``--jobs`` at a time, each as ``jupyter execute``
-   would: a Python process per notebook running nbclient (fresh kernel, default shutdown);
+2. **bare**: only executing the notebooks, ``--jobs`` at a time, each with
+   ``jupyter execute --allow-errors`` (nbclient's command: a process per notebook, a fresh
+   kernel, nbclient's defaults), the usual way to run a notebook from the command line;
 3. **floor**: only executing the notebooks, ``--jobs`` long-lived Python processes that each
    run their share with nbclient: a fresh kernel per notebook, shut down at once, imports
    paid once per process. Nothing but starting kernels and running cells: the least any
@@ -41,13 +42,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
-EXECUTE = """
-import sys, nbformat
-from nbclient import NotebookClient
-nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
-               resources={"metadata": {"path": sys.argv[2]}}).execute()
-"""
 
 FLOOR = """
 import sys, time
@@ -148,7 +142,8 @@ def main() -> int:
             path = folder / f"{args.notebook}.ipynb"
             path.write_bytes(solved)
             subprocess.run(
-                [sys.executable, "-c", EXECUTE, str(path), str(folder)],
+                [str(BIN / "jupyter-execute"), "--allow-errors", "--timeout=600", path.name],
+                cwd=folder,
                 env=env,
                 check=True,
                 capture_output=True,

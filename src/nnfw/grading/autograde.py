@@ -124,14 +124,6 @@ def prepare_workspace(
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(source_root / assignment, source, ignore=shutil.ignore_patterns(*IGNORED_NAMES))
-    try:
-        run_generate_assignment(workspace.root, assignment, workspace.db_url, config)
-    except GradingError as exc:
-        msg = (
-            f"{exc} If the notebooks of {assignment} were renamed, added or removed after "
-            f"grading began, use a fresh workspace (--workspace) or delete {workspace.root}."
-        )
-        raise GradingError(msg) from None
     # the workers' template: a gradebook that knows the assignment and no student
     template = workspace.nnfw_dir / "template" / assignment
     if template.exists():
@@ -140,6 +132,20 @@ def prepare_workspace(
     shutil.copytree(source, template / "source" / assignment)
     run_generate_assignment(template, assignment, f"sqlite:///{template / 'gradebook.db'}", config)
     release = workspace.step_dir("release", assignment=assignment)
+    if workspace.db_path.is_file():
+        try:
+            run_generate_assignment(workspace.root, assignment, workspace.db_url, config)
+        except GradingError as exc:
+            msg = (
+                f"{exc} If the notebooks of {assignment} were renamed, added or removed after "
+                f"grading began, use a fresh workspace (--workspace) or delete {workspace.root}."
+            )
+            raise GradingError(msg) from None
+    else:  # a new workspace: its gradebook and release are the template's, as generated
+        shutil.copy2(template / "gradebook.db", workspace.db_path)
+        if release.exists():
+            shutil.rmtree(release)
+        shutil.copytree(template / "release" / assignment, release)
     return {name: read_notebook(release / f"{name}.ipynb") for name in notebook_names(release)}
 
 
@@ -483,19 +489,6 @@ def _grade_all(
     progress(
         f"[nnfw] importing {len(by_student)} submission(s) of {assignment} into {workspace.root}"
     )
-    imported: list[Imported] = []
-    for student in sorted(by_student):
-        dest = workspace.step_dir("submitted", student, assignment)
-        imported.append(
-            import_student(
-                student,
-                by_student[student],
-                assignment,
-                releases,
-                dest,
-                require_both=options.require_both,
-            )
-        )
 
     from nnfw.grading.sandbox import resolve_mode
 
@@ -516,7 +509,7 @@ def _grade_all(
     template = workspace.nnfw_dir / "template" / assignment / "gradebook.db"
     config_file = course_root / "grader" / "nbgrader_config.py" if course_root else None
     progress(
-        f"[nnfw] grading {len(imported)} student(s), {jobs} at a time, "
+        f"[nnfw] grading {len(by_student)} student(s), {jobs} at a time, "
         f"{'each in a bubblewrap sandbox' if mode == 'bwrap' else 'NOT sandboxed'}; "
         f"limits per notebook: {options.timeout} s a cell, {notebook_timeout} s in all, "
         f"{options.memory_mb} MB, {options.max_processes} processes"
@@ -571,7 +564,17 @@ def _grade_all(
     lines: dict[int, str] = {}
     shown = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(work, record): n for n, record in enumerate(imported)}
+        futures = {}
+        for n, student in enumerate(sorted(by_student)):  # the first grade while the rest import
+            record = import_student(
+                student,
+                by_student[student],
+                assignment,
+                releases,
+                workspace.step_dir("submitted", student, assignment),
+                require_both=options.require_both,
+            )
+            futures[pool.submit(work, record)] = n
         for future in as_completed(futures):
             record, worker, failure, seconds = future.result()
             result = _student_result(
@@ -582,7 +585,7 @@ def _grade_all(
             flag = "  (needs attention)" if result.has_problem else ""
             n = futures[future]
             lines[n] = (
-                f"[nnfw] [{n + 1}/{len(imported)}] {result.student}: "
+                f"[nnfw] [{n + 1}/{len(futures)}] {result.student}: "
                 f"{result.score:g}/{result.max:g} in {seconds:.0f} s{flag}"
             )
             while shown in lines:  # in student order, whatever order they finish in
