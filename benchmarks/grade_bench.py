@@ -9,7 +9,7 @@ then times, on the same machine one after the other:
 1. **nbgrader**: plain ``nbgrader autograde ASSIGNMENT`` over all students, serially (nbgrader's
    own way: one process, no sandbox, no guards);
 2. **bare**: only executing the notebooks, ``--jobs`` at a time, each with
-   ``jupyter execute --allow-errors`` (nbclient's command: a process per notebook, a fresh
+   ``jupyter execute`` (nbclient's command: a process per notebook, a fresh
    kernel, nbclient's defaults), the usual way to run a notebook from the command line;
 3. **floor**: only executing the notebooks, ``--jobs`` long-lived Python processes that each
    run their share with nbclient: a fresh kernel per notebook, shut down at once, imports
@@ -17,6 +17,10 @@ then times, on the same machine one after the other:
    grader that runs every notebook in a fresh kernel must spend;
 4. **nnfw**: ``nnfw grade SUBMISSIONS --assignment A --jobs N``: the command as an instructor
    runs it, start-up, workspace set-up, import, sandbox, guards, limits, gradebook merge.
+
+Bare and floor execute what the graders execute for a correct student: the answers and all
+tests, hidden ones included (the source notebook), not the learner notebook, whose hidden
+tests are missing.
 
 The kernels of 2-4 get the thread settings ``nnfw grade`` gives its kernels (the cores
 shared between the ``--jobs`` kernels); nbgrader's single kernel keeps the defaults.
@@ -54,7 +58,20 @@ for path in sys.argv[1:]:
     NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
                    shutdown_kernel="immediate",
                    resources={"metadata": {"path": path.rpartition("/")[0]}}).execute()
+    if any(o.output_type == "error" for c in nb.cells for o in c.get("outputs", [])):
+        sys.exit(f"{path} raised an error")
 """
+
+
+def _cleared(path: Path) -> bytes:
+    """The notebook at ``path`` without outputs."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nbformat.writes(nb).encode()
 
 
 def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -81,6 +98,9 @@ def main() -> int:
     source = ROOT / "solutions" / args.assignment
     released = generate_assignment(source, args.assignment)
     solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    # what the graders execute for a correct student: the answers and every test, the hidden
+    # ones included (nbgrader restores them from the source), i.e. the source notebook
+    graded = _cleared(source / f"{args.notebook}.ipynb")
     from nnfw.grading.autograde import THREAD_VARIABLES, kernel_threads
 
     env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
@@ -140,9 +160,9 @@ def main() -> int:
             folder = bare / student
             folder.mkdir(parents=True)
             path = folder / f"{args.notebook}.ipynb"
-            path.write_bytes(solved)
+            path.write_bytes(graded)
             subprocess.run(
-                [str(BIN / "jupyter-execute"), "--allow-errors", "--timeout=600", path.name],
+                [str(BIN / "jupyter-execute"), "--timeout=600", path.name],
                 cwd=folder,
                 env=env,
                 check=True,
@@ -160,7 +180,7 @@ def main() -> int:
         for n, student in enumerate(students):
             folder = floor / student
             folder.mkdir(parents=True)
-            (folder / f"{args.notebook}.ipynb").write_bytes(solved)
+            (folder / f"{args.notebook}.ipynb").write_bytes(graded)
             shares[n % args.jobs].append(str(folder / f"{args.notebook}.ipynb"))
         start = time.perf_counter()
         procs = [
