@@ -214,6 +214,13 @@ def main() -> int:
             ROOT,
             env,
         )
+        from nnfw.grading.course import Workspace
+        from nnfw.grading.report import load_results
+
+        scores = sorted(
+            f"{r.score:g}/{r.max:g}" for r in load_results(Workspace(base / "ws"), args.assignment)
+        )
+        figures["nnfw_scores"] = {s: scores.count(s) for s in sorted(set(scores))}
     figures["load_after"] = os.getloadavg()
     nnfw_s = float(figures["nnfw_grade_s"])  # type: ignore[arg-type]
     if "nbgrader_serial_s" in figures:
