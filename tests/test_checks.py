@@ -105,6 +105,21 @@ def test_accuracy_binary_logits_and_probabilities():
     assert checks.accuracy(probs, X.astype(np.float64), y) == 1.0  # probabilities: threshold 0.5
 
 
+def test_accuracy_binary_output_can_be_named():
+    # logits that all lie in [0, 1]: "auto" reads them as probabilities and gets it wrong
+    logits = torch.nn.Linear(1, 1)
+    with torch.no_grad():
+        logits.weight.fill_(0.2)
+        logits.bias.fill_(0.4)
+    X = np.array([[-1.5], [-1.0], [1.0], [2.0]], dtype=np.float32)  # logits 0.1, 0.2, 0.6, 0.8
+    y = np.array([1, 1, 1, 1])  # every logit is above 0: class 1 everywhere
+    assert checks.accuracy(logits, X, y) == 0.5
+    assert checks.accuracy(logits, X, y, output="logits") == 1.0
+    assert checks.accuracy(logits, X, y, output="probabilities") == 0.5
+    with pytest.raises(ValueError, match="output must be 'auto', 'logits' or 'probabilities'"):
+        checks.accuracy(logits, X, y, output="softmax")
+
+
 def test_accuracy_bad_input():
     model = torch.nn.Linear(2, 2)
     with pytest.raises(ValueError, match="X has 3 samples but y has 2 labels"):

@@ -253,14 +253,24 @@ def predict(model: Any, X: ArrayLike, *, batch_size: int = 1024) -> NDArray[Any]
     return np.concatenate(outputs)
 
 
-def accuracy(model: Any, X: ArrayLike, y: ArrayLike, *, batch_size: int = 1024) -> float:
+def accuracy(
+    model: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    batch_size: int = 1024,
+    output: str = "auto",
+) -> float:
     """Fraction of samples in ``X`` that ``model`` classifies as ``y``.
 
     The model's output decides how a class is read: several columns are
     scores (logits or probabilities, the largest wins); one column is a binary
-    output, read as a probability (threshold 0.5) when every value lies in
-    ``[0, 1]`` and as a logit (threshold 0) otherwise. ``y`` holds integer
-    labels, or one-hot rows.
+    output, a logit (class 1 when above 0) with ``output="logits"``, a
+    probability (class 1 when above 0.5) with ``output="probabilities"``. The
+    default ``"auto"`` guesses: probabilities when every value lies in
+    ``[0, 1]``, logits otherwise. Logits that all happen to lie in ``[0, 1]``
+    are then misread, so say which one a binary model gives. ``y`` holds
+    integer labels, or one-hot rows.
 
     Examples
     --------
@@ -268,6 +278,10 @@ def accuracy(model: Any, X: ArrayLike, y: ArrayLike, *, batch_size: int = 1024) 
     >>> accuracy(torch.nn.Linear(2, 3), np.zeros((4, 2)), [0, 1, 2, 0])  # doctest: +SKIP
     0.5
     """
+    thresholds = {"auto": None, "logits": 0.0, "probabilities": 0.5}
+    if output not in thresholds:
+        msg = f"output must be 'auto', 'logits' or 'probabilities', got {output!r}"
+        raise ValueError(msg)
     labels = as_numpy(y, "y")
     if labels.ndim == 2 and labels.shape[1] > 1:
         labels = labels.argmax(axis=1)
@@ -279,7 +293,9 @@ def accuracy(model: Any, X: ArrayLike, y: ArrayLike, *, batch_size: int = 1024) 
     scores = predict(model, X_np, batch_size=batch_size)
     if scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1):
         scores = scores.reshape(-1)
-        threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
+        threshold = thresholds[output]
+        if threshold is None:
+            threshold = 0.5 if np.all((scores >= 0) & (scores <= 1)) else 0.0
         predicted = (scores > threshold).astype(np.int64)
     elif scores.ndim == 2:
         predicted = scores.argmax(axis=1)

@@ -45,6 +45,10 @@ def dataset(
     of a pair read the same. With ``y`` each element is ``(X_batch, y_batch)``,
     which ``model.fit`` accepts directly; without it, ``X_batch``.
 
+    Shuffle here, not in ``fit``: Keras ignores ``model.fit(..., shuffle=True)``
+    when it is given a dataset. With ``shuffle=True`` (and a ``seed``) the order
+    changes every epoch, the same way in every run.
+
     Examples
     --------
     >>> import numpy as np
