@@ -143,9 +143,10 @@ def _sample(path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_refresh_stores_marked_outputs_only_and_is_stable(tmp_path):
+def test_refresh_stores_marked_outputs_only_and_is_stable(tmp_path, capfd):
     path = _sample(tmp_path / "sample.ipynb")
     result = refresh(path)
+    assert "IPKernelApp" not in capfd.readouterr().err, "the kernel's log reached the terminal"
     assert result.changed
     assert result.checked == 3
     assert result.problems == []

@@ -166,6 +166,8 @@ def execute(
             allow_errors=allow_errors,
             record_timing=False,
             resources={"metadata": {"path": str(cwd)}},
+            # no kernel log lines (e.g. "running over TCP without encryption") on the terminal
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         client.execute(cwd=str(cwd))
     return nb
