@@ -443,7 +443,10 @@ def grade(
     idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
     workers = [_Worker(_worker_env(jobs_root, jobs)) for _ in range(jobs)]
     for slot in workers:
-        slot.start()
+        try:
+            slot.start()
+        except OSError:
+            pass  # tried again for each student, whose report then says why
         idle.put(slot)
     try:
         return _grade_all(
