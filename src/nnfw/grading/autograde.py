@@ -456,7 +456,7 @@ def grade(
             options,
             assignment,
             jobs_root,
-            workers,
+            jobs,
             idle,
             course_root=course_root,
             progress=progress,
@@ -480,14 +480,13 @@ def _grade_all(
     options: GradeOptions,
     assignment: str,
     jobs_root: Path,
-    workers: list[_Worker],
+    jobs: int,
     idle: queue.SimpleQueue[_Worker],
     *,
     course_root: Path | None,
     progress: Progress,
 ) -> list[StudentResult]:
-    """The body of :func:`grade`, once the workers are starting."""
-    jobs = len(workers)
+    """The body of :func:`grade`, once the ``jobs`` workers in ``idle`` are starting."""
     releases = prepare_workspace(workspace, source_root, assignment, course_root)
     progress(
         f"[nnfw] importing {len(by_student)} submission(s) of {assignment} into {workspace.root}"
