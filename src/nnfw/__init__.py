@@ -12,6 +12,11 @@ once, at import. nbgrader scores a test cell that writes to stderr as 0, so
 framework log noise must never reach a graded cell. Variables that are already
 set are left alone; see :func:`nnfw.config.quiet_frameworks`.
 
+In a Jupyter kernel it also installs the learner's self-check (:mod:`nnfw.selfcheck`): the
+outcome of each cell is recorded for :func:`check_my_work`, and an unanswered task says
+"Task N: not answered yet" instead of printing a traceback (the cell still fails, so grading
+is unchanged).
+
 Submodules
 ----------
 config   fast_mode(), quiet_frameworks()
@@ -21,6 +26,7 @@ seed     seed_everything()
 history  History
 checks   assert_close, count_params, accuracy
 plot     decision_boundary, history, digits, fit_1d
+selfcheck check_my_work()   (the report card a notebook's last cell prints)
 torch    loader()            (imports torch)
 tf       dataset()           (imports tensorflow)
 """
@@ -33,6 +39,11 @@ from typing import TYPE_CHECKING, Any
 from nnfw import config as config
 
 config.quiet_frameworks()
+
+from nnfw import selfcheck as _selfcheck  # noqa: E402  (after the quiet defaults)
+
+_selfcheck.install()
+check_my_work = _selfcheck.check_my_work
 
 __version__ = "0.1.0"
 
@@ -54,4 +65,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_SUBMODULES])
 
 
-__all__ = ["__version__", "config"]
+__all__ = ["__version__", "check_my_work", "config"]

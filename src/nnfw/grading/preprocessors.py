@@ -5,6 +5,10 @@
     no longer aborts the whole notebook: the cell gets an error output, later cells are
     marked "not run", and the cells before keep their scores. Output is capped per cell, so
     a loop that prints forever cannot fill the grader's memory.
+:class:`TaskStubs`
+    nbgrader's ``ClearSolutions`` with a stub that names its task,
+    ``raise NotImplementedError("Task 3 is not answered yet")``, so the learner's kernel can
+    say "Task 3: not answered yet" instead of a traceback (:mod:`nnfw.selfcheck`).
 :class:`StderrToStdout`
     nbgrader scores a test cell with any stderr output as 0. Framework warnings (PyTorch,
     TensorFlow, Lightning) go to stderr, so correct answers would lose points. This turns
@@ -17,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
 from nnfw.grading.execution import (
@@ -39,6 +43,7 @@ __all__ = [
     "GuardedExecute",
     "SandboxedExecute",
     "StderrToStdout",
+    "TaskStubs",
 ]
 _error = error_output
 
@@ -177,3 +182,32 @@ class StderrToStdout(NbGraderPreprocessor):
                     lines = output.get("text", "").splitlines(keepends=True)
                     output["text"] = "".join(f"[stderr] {line}" for line in lines)
         return cell, resources
+
+
+#: The learner's stub; ``{task}`` is the task number from the answer cell's grade id.
+TASK_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Task {task} is not answered yet")'
+
+
+class TaskStubs(ClearSolutions):
+    """``ClearSolutions`` whose Python stub names the task (``task3_one_hot`` -> "Task 3").
+
+    It replaces ``ClearSolutions`` in ``generate_assignment`` (both ``nnfw release`` and the
+    grader's own gradebook), so checksums and the gradebook agree with ``course/``. An answer
+    cell whose id has no task number gets nbgrader's configured stub.
+    """
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: Any, cell_index: int
+    ) -> tuple[NotebookNode, Any]:
+        from nnfw.selfcheck import task_number
+
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        task = task_number(grade_id) if cell.cell_type == "code" else None
+        if task is None:
+            return super().preprocess_cell(cell, resources, cell_index)
+        saved = self.code_stub
+        self.code_stub = {**saved, "python": TASK_STUB.format(task=task)}
+        try:
+            return super().preprocess_cell(cell, resources, cell_index)
+        finally:
+            self.code_stub = saved

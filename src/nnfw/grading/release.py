@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nnfw.grading.course import (
     IGNORED_NAMES,
@@ -60,6 +60,7 @@ def run_generate_assignment(
     cfg.CourseDirectory.assignment_id = assignment
     cfg.GenerateAssignment.force = True
     cfg.GenerateAssignment.create_assignment = True
+    cfg.GenerateAssignment.preprocessors = _preprocessors()
     failure: Exception | None = None
     with captured_nbgrader_log() as log:
         try:
@@ -75,6 +76,37 @@ def run_generate_assignment(
             "(nbgrader cell metadata, ### BEGIN/END markers) and retry."
         )
         raise GradingError(msg)
+
+
+def _preprocessors() -> list[type]:
+    """nbgrader's generate_assignment steps, with :class:`TaskStubs` for ``ClearSolutions``."""
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.preprocessors import ClearSolutions
+
+    from nnfw.grading.preprocessors import TaskStubs
+
+    steps = list(GenerateAssignment.class_traits()["preprocessors"].default())
+    return [TaskStubs if step is ClearSolutions else step for step in steps]
+
+
+#: The cell tag that lets JupyterLab's Run All carry on past a cell that fails.
+RUNS_ON_TAG = "raises-exception"
+
+
+def tag_task_cells(nb: Any) -> Any:
+    """Tag a learner notebook's answer and test cells ``raises-exception``; return ``nb``.
+
+    JupyterLab (and nbclient) stop Run All at the first failing cell unless it carries this
+    tag, so an unanswered task would hide every task after it. Grading is unchanged: a
+    failing test cell still has an error output and scores 0.
+    """
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (meta.get("solution") or meta.get("grade")):
+            tags = list(cell.metadata.get("tags", []))
+            if RUNS_ON_TAG not in tags:
+                cell.metadata["tags"] = [*tags, RUNS_ON_TAG]
+    return nb
 
 
 def generate_assignment(
@@ -98,7 +130,7 @@ def generate_assignment(
                 continue
             rel = path.relative_to(out_dir).as_posix()
             if path.suffix == ".ipynb":
-                outputs[rel] = notebook_bytes(normalise(read_notebook(path)))
+                outputs[rel] = notebook_bytes(tag_task_cells(normalise(read_notebook(path))))
             else:
                 outputs[rel] = path.read_bytes()
     return outputs
