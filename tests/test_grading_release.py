@@ -105,7 +105,8 @@ def test_release_check_names_drifted_files(tmp_path, capsys):
     assert "course/00-demo/demo_pytorch.ipynb" not in out
     assert "Run `nnfw release`" in out
 
-    assert cli.main(["release", "--course", str(tmp_path)]) == 0
+    # the edited answer is a learner's work: only --force replaces it (test_learner.py)
+    assert cli.main(["release", "--course", str(tmp_path), "--force"]) == 0
     assert not (course.release_dir / "99-gone").exists()
     assert not (course.release_dir / "00-demo" / "notes.txt").exists()
     assert cli.main(args) == 0

@@ -40,7 +40,7 @@ from nnfw import config as config
 
 config.quiet_frameworks()
 
-from nnfw import selfcheck as _selfcheck  # noqa: E402  (after the quiet defaults)
+from nnfw import selfcheck as _selfcheck  # after the quiet defaults
 
 _selfcheck.install()
 check_my_work = _selfcheck.check_my_work

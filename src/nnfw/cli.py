@@ -6,6 +6,10 @@ Subcommands are verbs, each saying who it is for (as nbgrader's do). For now:
     Print the versions of Python and the course's frameworks and tools, and
     the devices each framework sees. Paste its output into a bug report.
 
+``nnfw start [FOLDER]``
+    The learner's command: copy the course into a work folder and open it in JupyterLab
+    (:mod:`nnfw.learner`).
+
 ``nnfw release|grade|feedback|export|check``
     The grading flow (:mod:`nnfw.grading.cli`).
 
@@ -50,7 +54,7 @@ def _doctor(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_PROBLEM
-    print("\nall set: open the course with `jupyter lab course/`")
+    print("\nall set: start learning with `nnfw start`")
     return EXIT_OK
 
 
@@ -69,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Exits 1 when a required package is missing.",
     )
     doctor.set_defaults(func=_doctor)
+    from nnfw.learner import register as register_learner
+
+    register_learner(sub)
     from nnfw.grading.cli import register as register_grading
 
     register_grading(sub)

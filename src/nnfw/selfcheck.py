@@ -88,9 +88,7 @@ class _Recorder:
         self.unanswered_now = None
 
     def post_run_cell(self, result: Any) -> None:
-        error = getattr(result, "error_in_exec", None) or getattr(
-            result, "error_before_exec", None
-        )
+        error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
         source = str(getattr(getattr(result, "info", None), "raw_cell", None) or self.source)
         if not source.strip():
             return
@@ -106,9 +104,7 @@ class _Recorder:
     # the custom exception handler ---------------------------------------------------------
     def handle(self, shell: Any, etype: type, value: BaseException, tb: Any, tb_offset=None):
         stub = _stub_task(value)
-        if stub is not None or (
-            isinstance(value, NotImplementedError) and not str(value).strip()
-        ):
+        if stub is not None or (isinstance(value, NotImplementedError) and not str(value).strip()):
             self.unanswered_now = stub
             stb = [not_answered_message(stub)]
         elif self.unanswered_before is not None and isinstance(value, NameError | AssertionError):
@@ -254,11 +250,11 @@ def report(notebook: str | os.PathLike[str] | None = None) -> tuple[str, list[Ta
     outcomes = _RECORDER.outcomes if _RECORDER is not None else {}
     path = Path(notebook) if notebook is not None else _find_notebook(outcomes)
     if path is None:
-        return (
+        unknown = (
             "check_my_work: cannot tell which notebook this is. Run the notebook's cells first "
-            "(Run All), or name it: nnfw.check_my_work('tensors_pytorch.ipynb').",
-            [],
+            "(Run All), or name it: nnfw.check_my_work('tensors_pytorch.ipynb')."
         )
+        return unknown, []
     nb = _read(path)
     tests = _test_cells(nb) if nb is not None else []
     if not tests:
@@ -271,7 +267,9 @@ def report(notebook: str | os.PathLike[str] | None = None) -> tuple[str, list[Ta
         elif outcome.status == "not answered":
             line = TaskLine(task_number(grade_id), grade_id, points, "not answered yet")
         else:
-            line = TaskLine(task_number(grade_id), grade_id, points, outcome.status, outcome.message)
+            line = TaskLine(
+                task_number(grade_id), grade_id, points, outcome.status, outcome.message
+            )
         lines.append(line)
     passed = [line for line in lines if line.status == "passed"]
     total = sum(line.points for line in lines)

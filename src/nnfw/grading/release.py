@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,8 @@ class ReleaseResult:
     removed: list[str] = field(default_factory=list)
     #: For ``--check``: ``(path, why)`` for every file that differs from what would be generated.
     drift: list[tuple[str, str]] = field(default_factory=list)
+    #: With ``force``: the folder holding copies of the notebooks with work that were replaced.
+    backup: Path | None = None
 
 
 def run_generate_assignment(
@@ -146,17 +149,83 @@ def _existing_files(folder: Path) -> set[str]:
     }
 
 
+def holds_work(path: Path) -> str | None:
+    """Why the course notebook at ``path`` holds a learner's work, or None if it is pristine.
+
+    A released notebook has no outputs and its answer cells match the checksums nbgrader
+    recorded when it generated them. Outputs, execution counts, an edited answer cell, or a
+    file that no longer parses as a notebook all mean somebody worked in it.
+    """
+    if path.suffix != ".ipynb" or not path.is_file():
+        return None
+    try:
+        nb = read_notebook(path)
+    except Exception:  # noqa: BLE001 - any unreadable notebook may be half-saved work
+        return "it no longer reads as a notebook (maybe edited by hand)"
+    from nbgrader.utils import compute_checksum
+
+    reasons = []
+    if any(
+        c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")) for c in nb.cells
+    ):
+        reasons.append("outputs")
+    edited = [
+        str(c.metadata.nbgrader.get("grade_id", "?"))
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+        and c.metadata.nbgrader.get("checksum")
+        and compute_checksum(c) != c.metadata.nbgrader["checksum"]
+    ]
+    if edited:
+        reasons.append("answers in " + ", ".join(edited))
+    return " and ".join(reasons) or None
+
+
+@dataclass
+class WorkAtRisk(GradingError):
+    """``nnfw release`` would overwrite or delete notebooks that hold somebody's work."""
+
+    files: list[tuple[str, str]]  # (path shown, why)
+
+    def __str__(self) -> str:
+        return f"{len(self.files)} course notebook(s) hold work that the release would replace"
+
+
+def _backup(course: Course, rels: Sequence[str]) -> Path:
+    """Copy ``rels`` (paths relative to the course root) to a new folder under .nnfw/backups/."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    folder = course.root / ".nnfw" / "backups" / stamp
+    suffix = 1
+    while folder.exists():
+        suffix += 1
+        folder = course.root / ".nnfw" / "backups" / f"{stamp}-{suffix}"
+    for rel in rels:
+        source = course.root / rel
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target)
+        elif source.is_file():
+            shutil.copy2(source, target)
+    return folder
+
+
 def release(
     course: Course,
     assignments: Sequence[str] = (),
     *,
     check: bool = False,
+    force: bool = False,
     progress: Callable[[str], None] = lambda _line: None,
 ) -> ReleaseResult:
     """Generate ``course/`` from ``solutions/`` (or, with ``check``, report the differences).
 
     With no ``assignments`` every assignment is released and ``course/`` assignment folders
     without a source are removed (reported as drift by ``check``).
+
+    Nothing is written while a file that would be replaced or removed holds a learner's work
+    (:func:`holds_work`): :class:`WorkAtRisk` names them. With ``force`` those files are first
+    copied to ``.nnfw/backups/<time>/`` (``ReleaseResult.backup``), then replaced.
     """
     known = course.assignments()
     unknown = [a for a in assignments if a not in known]
@@ -170,45 +239,65 @@ def release(
     selected = list(assignments) or known
     config = load_config(course.root)
     result = ReleaseResult()
+    # 1. plan: what every file becomes (nothing is written yet)
+    writes: list[tuple[str, Path, bytes]] = []  # (shown, path, data)
+    removals: list[tuple[str, Path]] = []
+    counts: dict[str, tuple[int, int]] = {}
     for assignment in selected:
         outputs = generate_assignment(course.source_dir / assignment, assignment, config)
         target = course.release_dir / assignment
         rel_target = Path(course.release_dirname) / assignment
-        existing = _existing_files(target)
         changed = 0
         for rel, data in outputs.items():
             shown = (rel_target / rel).as_posix()
             path = target / rel
-            if check:
-                if not path.is_file():
-                    result.drift.append((shown, "missing"))
-                elif path.read_bytes() != data:
-                    result.drift.append((shown, "differs"))
-                else:
-                    result.unchanged.append(shown)
-            elif write_bytes_if_changed(data, path):
-                result.written.append(shown)
-                changed += 1
+            if not path.is_file():
+                result.drift.append((shown, "missing"))
+            elif path.read_bytes() != data:
+                result.drift.append((shown, "differs"))
             else:
                 result.unchanged.append(shown)
-        for rel in sorted(existing - set(outputs)):
+                continue
+            writes.append((shown, path, data))
+            changed += 1
+        for rel in sorted(_existing_files(target) - set(outputs)):
             shown = (rel_target / rel).as_posix()
-            if check:
-                result.drift.append((shown, "not generated from solutions/ (stale)"))
-            else:
-                (target / rel).unlink()
-                result.removed.append(shown)
-        progress(
-            f"{assignment}: {len(outputs)} file(s)" + ("" if check else f", {changed} updated")
-        )
+            result.drift.append((shown, "not generated from solutions/ (stale)"))
+            removals.append((shown, target / rel))
+        counts[assignment] = (len(outputs), changed)
     if not assignments:  # a full release mirrors solutions/: drop assignments that are gone
         for stale in list_assignments(course.release_dir):
-            if stale in known:
-                continue
-            shown = f"{course.release_dirname}/{stale}/"
-            if check:
+            if stale not in known:
+                shown = f"{course.release_dirname}/{stale}/"
                 result.drift.append((shown, f"has no source in {course.source_dirname}/"))
-            else:
-                shutil.rmtree(course.release_dir / stale)
-                result.removed.append(shown)
+                removals.append((shown, course.release_dir / stale))
+    if check:
+        for assignment, (n_files, _changed) in counts.items():
+            progress(f"{assignment}: {n_files} file(s)")
+        return result
+    result.drift = []
+    # 2. never destroy work without --force, and never without a backup
+    at_risk: list[tuple[str, str]] = []
+    for _shown, path in [(s, p) for s, p, _d in writes] + removals:
+        paths = sorted(path.rglob("*.ipynb")) if path.is_dir() else [path]
+        for one in paths:
+            why = holds_work(one)
+            if why is not None:
+                at_risk.append((one.relative_to(course.root).as_posix(), why))
+    if at_risk and not force:
+        raise WorkAtRisk(at_risk)
+    if at_risk:
+        result.backup = _backup(course, [rel for rel, _why in at_risk])
+    # 3. write
+    for shown, path, data in writes:
+        write_bytes_if_changed(data, path)
+        result.written.append(shown)
+    for shown, path in removals:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        result.removed.append(shown)
+    for assignment, (n_files, changed) in counts.items():
+        progress(f"{assignment}: {n_files} file(s), {changed} updated")
     return result
