@@ -175,7 +175,10 @@ def lab_command(
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root
         argv.append("--ServerApp.allow_root=True")
     argv += list(extra_args)
-    paths = [str(LEARNER_CONFIG), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+    paths = [
+        str(LEARNER_CONFIG),
+        *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)),
+    ]
     return argv, {"JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
 
 
@@ -235,7 +238,9 @@ def register(sub: Any) -> None:
     p.add_argument("folder", nargs="?", metavar="FOLDER", help="your work folder (default: work/)")
     p.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
     p.add_argument("--no-browser", action="store_true", help="start JupyterLab without a browser")
-    p.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888 or free)")
+    p.add_argument(
+        "--port", type=int, default=None, help="JupyterLab's port (default: 8888 or free)"
+    )
     p.add_argument(
         "--lab-arg",
         dest="lab_args",
