@@ -11,7 +11,8 @@ docs/testing.md explains the design; in short:
   ``testpaths`` adds ``solutions``). Here: the sanitizer file, the ``notebook``/``slow``/``torch``/
   ``tensorflow`` markers on notebook cells, ``NNFW_FAST=1`` for notebooks that honour it, and
   ``--dist loadfile`` under pytest-xdist (a notebook's cells share one kernel, so one worker).
-* Every notebook run (nbval over ``solutions/``, the blank-notebook runs of ``course/``) is timed;
+* Every notebook run (nbval over ``solutions/``, the blank-notebook runs of ``course/``, the
+  browser test's Run All in JupyterLab, ``tests/test_browser.py``) is timed;
   the terminal summary prints a table, slowest first, against the 60 s budget, and writes it to
   ``.pytest_cache/d/nnfw/notebook-runtimes.json``. Over budget is reported, not asserted, unless
   ``--strict-notebook-budget`` is given.
@@ -223,7 +224,7 @@ def _rows(runs: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "notebook": notebook,
-                **{kind: kinds.get(kind) for kind in ("solution", "blank")},
+                **{kind: kinds.get(kind) for kind in ("solution", "blank", "browser")},
                 "seconds": round(worst, 2),
                 "over_budget": worst > NOTEBOOK_BUDGET_S,
             }
@@ -257,12 +258,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         f"{config.stash.get(_LOAD, '?')}, at end {_loadavg()}; device: {_cuda_status()[1]}"
     )
     tr.write_line(
-        f"{'notebook':<44} {'solutions/ (nbval)':<{_WIDTH}}  {'course/ (blank)':<{_WIDTH}}  budget"
+        f"{'notebook':<44} {'solutions/ (nbval)':<{_WIDTH}}  {'course/ (blank)':<{_WIDTH}}  "
+        f"{'browser (JupyterLab)':<{_WIDTH}}  budget"
     )
     for row in rows:
         verdict = "OVER BUDGET" if row["over_budget"] else "ok"
         tr.write_line(
-            f"{row['notebook']:<44} {_cell(row['solution'])}  {_cell(row['blank'])}  {verdict}"
+            f"{row['notebook']:<44} {_cell(row['solution'])}  {_cell(row['blank'])}  "
+            f"{_cell(row['browser'])}  {verdict}"
         )
     total = sum(entry["seconds"] for kinds in runs.values() for entry in kinds.values())
     tr.write_line(

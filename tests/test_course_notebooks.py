@@ -3,7 +3,10 @@
 Each notebook in ``course/*/`` runs top to bottom in a fresh kernel (errors allowed, so every
 cell runs). A cell may fail only if it belongs to a task: an nbgrader answer cell
 (``solution: true``, still the stub) or a graded test cell (``grade: true``). Any other failing
-cell fails the test with its index, id and error. Runs in learner mode (``NNFW_FAST=0`` unless
+cell fails the test with its index, id and error. Every task cell carries the
+``raises-exception`` tag (so JupyterLab's Run All goes on), every failing task cell says in one
+line "Task N: not answered yet" for its own task (no traceback), and the last cell's report card
+lists every task as not answered yet. Runs in learner mode (``NNFW_FAST=0`` unless
 NNFW_FAST is set), in a temporary copy of the assignment folder, and the run time goes into the
 notebook run-time report (conftest.py).
 """
@@ -19,6 +22,7 @@ import pytest
 
 from nnfw.grading.nbio import read_notebook
 from nnfw.notebooks import cell_source, execute, framework_of
+from nnfw.selfcheck import task_number
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "course").glob("*/*.ipynb"))
@@ -65,6 +69,12 @@ def test_blank_notebook_fails_only_in_task_cells(path, tmp_path, request):
             continue
         if is_task_cell(cell):
             task_failures += 1
+            task = task_number(cell.metadata.nbgrader.get("grade_id", ""))
+            shown = errors[0].get("traceback", [])
+            assert len(shown) == 1, f"cell {index}: a traceback, not one line: {shown}"
+            assert shown[0].startswith(f"Task {task}: not answered yet"), (
+                f"cell {index} ({cell.metadata.nbgrader.get('grade_id')}): {shown[0][:200]}"
+            )
             continue
         first_line = (cell_source(cell).strip().splitlines() or [""])[0]
         failing.append(
@@ -76,3 +86,20 @@ def test_blank_notebook_fails_only_in_task_cells(path, tmp_path, request):
         "notebook (a learner running all would see them):\n  " + "\n  ".join(failing)
     )
     assert task_failures, f"{path.name}: no task cell fails in the blank notebook; is it solved?"
+    untagged = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        and is_task_cell(cell)
+        and "raises-exception" not in cell.metadata.get("tags", [])
+    ]
+    assert not untagged, f"task cells without the raises-exception tag: {untagged}"
+    last = nb.cells[-1]
+    assert cell_source(last).strip() == "nnfw.check_my_work()", "the last cell is the self-check"
+    card = "".join(o.get("text", "") for o in last.get("outputs", []))
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade") and is_task_cell(c)]
+    for cell in tests:
+        task = task_number(cell.metadata.nbgrader["grade_id"])
+        assert f"Task {task} (" in card, f"no line for task {task} in the report card:\n{card}"
+    assert card.count("not answered yet") == len(tests), card
+    assert "hidden tests" in card

@@ -39,14 +39,15 @@ def test_check_solved_notebook_passes(learner, capsys):
     assert cli.main(["check", str(learner / "solved.ipynb"), "--timeout", "30"]) == 0
     out = capsys.readouterr().out
     assert out.count(" passed") == 3
-    assert "3 of 3 task(s) pass the visible tests" in out
+    assert "Visible tests: 4 of 4 points pass (3 of 3 tasks)" in out
+    assert "hidden tests" in out
 
 
 @pytest.mark.slow
 def test_check_blank_notebook_is_not_attempted(learner, capsys):
     assert cli.main(["check", str(learner / "blank.ipynb"), "--timeout", "30"]) == 1
     out = capsys.readouterr().out
-    assert out.count("not attempted") == 3
+    assert out.count("not answered yet") == 3
     assert "0 of 3" in out
 
 
@@ -54,7 +55,7 @@ def test_check_blank_notebook_is_not_attempted(learner, capsys):
 def test_check_broken_notebook_shows_the_failing_message(learner, capsys):
     assert cli.main(["check", str(learner / "broken.ipynb"), "--timeout", "30"]) == 1
     out = capsys.readouterr().out
-    assert "task1_tests  failed: RuntimeError: I gave up on this one" in out
+    assert "Task 1 (1 point): failed - RuntimeError: I gave up on this one" in out
     assert "you changed the locked cell 'task3_tests'" in out
 
 

@@ -285,18 +285,20 @@ def _check(args: argparse.Namespace) -> int:
     timeout = args.timeout if args.timeout is not None else DEFAULT_TIMEOUT
     print(f"[nnfw] running {path} (this takes as long as running all its cells)…", flush=True)
     tasks, warnings = check_notebook(path, timeout)
-    width = max(len(t.task) for t in tasks) if tasks else 4
+    from nnfw.selfcheck import TaskLine, task_number
+
+    statuses = {"not attempted": "not answered yet"}
     for task in tasks:
-        line = f"  {task.task.ljust(width)}  {task.status}"
-        if task.message:
-            line += f": {task.message}"
-        print(line)
+        status = statuses.get(task.status, task.status)
+        print(f"  {TaskLine(task_number(task.task), task.task, task.points, status, task.message)}")
     for warning in warnings:
         print(f"[nnfw] warning: {warning}")
     passed = sum(t.status == "passed" for t in tasks)
+    got, total = sum(t.points for t in tasks if t.status == "passed"), sum(t.points for t in tasks)
     print(
-        f"[nnfw] {passed} of {len(tasks)} task(s) pass the visible tests. The grader also "
-        "runs hidden tests, so test your answers on other inputs too."
+        f"[nnfw] Visible tests: {got:g} of {total:g} points pass ({passed} of {len(tasks)} "
+        "tasks). The hidden tests that run when your notebook is graded check more than these, "
+        "so they decide your final grade."
     )
     return EXIT_OK if passed == len(tasks) else EXIT_PROBLEM
 
