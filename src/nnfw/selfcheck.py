@@ -37,6 +37,7 @@ __all__ = ["TaskLine", "check_my_work", "install", "not_answered_message", "task
 
 #: The stub's message starts with this (see nnfw.grading.release.TaskStubs).
 _STUB = re.compile(r"^\s*Task (\d+) is not answered yet")
+_STUB_IN_SOURCE = re.compile(r"NotImplementedError\(\s*[\"']Task (\d+) is not answered yet")
 _TASK_ID = re.compile(r"task_?(\d+)", re.IGNORECASE)
 _MAX_MESSAGE = 160
 
@@ -73,19 +74,28 @@ class _Outcome:
 
 
 class _Recorder:
-    """Kernel-side state: the outcome of each cell source, and the last stub error."""
+    """Kernel-side state: the outcome of each cell source, and which tasks are still stubs."""
 
     def __init__(self) -> None:
         self.outcomes: dict[str, _Outcome] = {}
         self.source = ""
+        #: Cells (by JupyterLab's cell id, else by source) that last ran with task N's stub.
+        self.stubs: dict[str, int] = {}
         #: The task whose stub the previous cell raised (None: the previous cell did not).
         self.unanswered_before: int | None = None
         self.unanswered_now: int | None = None
+        self._tests: tuple[Path, float, dict[str, int | None]] | None = None
 
     # IPython events ---------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
         self.source = str(getattr(info, "raw_cell", "") or "")
         self.unanswered_now = None
+        cell = str(getattr(info, "cell_id", None) or _key(self.source))
+        stub = _STUB_IN_SOURCE.search(self.source)
+        if stub:
+            self.stubs[cell] = int(stub.group(1))
+        else:
+            self.stubs.pop(cell, None)  # an answer cell run again without its stub
 
     def post_run_cell(self, result: Any) -> None:
         error = getattr(result, "error_in_exec", None) or getattr(result, "error_before_exec", None)
@@ -101,16 +111,31 @@ class _Recorder:
         self.outcomes[_key(source)] = outcome
         self.unanswered_before = self.unanswered_now
 
+    def test_task(self, source: str) -> int | None:
+        """The task whose test cell has this source, from the notebook file (None: not one)."""
+        path = _find_notebook(self.outcomes, source)
+        if path is None:
+            return None
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return None
+        if self._tests is None or self._tests[:2] != (path, mtime):
+            nb = _read(path) or {}
+            tasks = {_key(src): task_number(gid) for gid, _pts, src in _test_cells(nb)}
+            self._tests = (path, mtime, tasks)
+        return self._tests[2].get(_key(source))
+
     # the custom exception handler ---------------------------------------------------------
     def handle(self, shell: Any, etype: type, value: BaseException, tb: Any, tb_offset=None):
         stub = _stub_task(value)
         if stub is not None or (isinstance(value, NotImplementedError) and not str(value).strip()):
             self.unanswered_now = stub
             stb = [not_answered_message(stub)]
-        elif self.unanswered_before is not None and isinstance(value, NameError | AssertionError):
-            # a test cell whose answer cell (just above) is still the stub
-            self.unanswered_now = self.unanswered_before
-            stb = [not_answered_message(self.unanswered_before)]
+        elif (task := self._unanswered_test(value)) is not None:
+            # a test cell whose answer cell is still the stub
+            self.unanswered_now = task
+            stb = [not_answered_message(task)]
         elif isinstance(value, AssertionError):
             stb = _short_assertion(shell, value, tb)
         else:
@@ -118,6 +143,19 @@ class _Recorder:
             return None
         shell._showtraceback(etype, value, stb)
         return stb
+
+    def _unanswered_test(self, value: BaseException) -> int | None:
+        if not self.stubs:
+            return None
+        try:
+            task = self.test_task(self.source)
+        except Exception:  # noqa: BLE001 - the file is only a hint; never break a cell
+            task = None
+        if task is not None:
+            return task if task in self.stubs.values() else None
+        if self.unanswered_before is not None and isinstance(value, NameError | AssertionError):
+            return self.unanswered_before  # no notebook file: the cell right after a stub
+        return None
 
 
 def _stub_task(error: BaseException) -> int | None:
@@ -227,8 +265,12 @@ def _read(path: Path) -> dict[str, Any] | None:
     return nb if isinstance(nb, dict) else None
 
 
-def _find_notebook(outcomes: dict[str, _Outcome]) -> Path | None:
-    """The notebook this kernel runs: JupyterLab's session path, else the best match here."""
+def _find_notebook(outcomes: dict[str, _Outcome], source: str = "") -> Path | None:
+    """The notebook this kernel runs: JupyterLab's session path, else the best match here.
+
+    The best match is the notebook in the current folder with the most test cells among the
+    cells that ran (or, given ``source``, one that has a test cell with that source).
+    """
     session = os.environ.get("JPY_SESSION_NAME", "")
     if session.endswith(".ipynb"):
         for candidate in (Path(session), Path.cwd() / Path(session).name):
@@ -239,7 +281,8 @@ def _find_notebook(outcomes: dict[str, _Outcome]) -> Path | None:
         nb = _read(candidate)
         if nb is None:
             continue
-        hits = sum(_key(source) in outcomes for _id, _pts, source in _test_cells(nb))
+        keys = {_key(src) for _id, _pts, src in _test_cells(nb)}
+        hits = len(keys & outcomes.keys()) + (2 * len(keys) + 1 if _key(source) in keys else 0)
         if hits > best_hits:
             best, best_hits = candidate, hits
     return best
