@@ -106,7 +106,7 @@ def chromium() -> str:
 # --- the learner's JupyterLab, started by `nnfw start` ------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class Lab:
     port: int
     token: str
@@ -114,6 +114,9 @@ class Lab:
     log: Path
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"<Lab {self.url} serving {self.work}>"
 
     @property
     def url(self) -> str:
@@ -247,6 +250,7 @@ def _stop_server(lab: Lab) -> None:
 
 @pytest.fixture(scope="module")
 def lab(chromium, tmp_path_factory) -> Any:
+    started = time.perf_counter()
     base = tmp_path_factory.mktemp("browser")
     work = base / "work"
     env = _isolated_env(base / "home")
@@ -266,9 +270,12 @@ def lab(chromium, tmp_path_factory) -> Any:
         [sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True, timeout=120
     )
     env["JUPYTER_TOKEN"] = secrets.token_hex(16)
-    server = Lab(port=0, token=env["JUPYTER_TOKEN"], work=work, log=base / "jupyterlab.log", env=env)
+    server = Lab(
+        port=0, token=env["JUPYTER_TOKEN"], work=work, log=base / "jupyterlab.log", env=env
+    )
     try:
         _start_server(server)
+        print(f"browser: work folder and JupyterLab ready in {time.perf_counter() - started:.1f} s")
         yield server
     finally:
         _stop_server(server)
@@ -405,6 +412,26 @@ def _page_state(page: Any) -> str:
     )
 
 
+def _wait_for_session(lab: Lab, notebook: str, timeout_s: float) -> None:
+    """The server agrees: ``notebook`` has a session whose kernel is idle."""
+    deadline, sessions = time.monotonic() + timeout_s, "(no answer)"
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException, ValueError):
+            status, body = lab.request("GET", "/api/sessions")
+            sessions = body.decode(errors="replace")[:500]
+            if status == 200:
+                for item in json.loads(body):
+                    kernel = item.get("kernel") or {}
+                    if item.get("path") == notebook and kernel.get("execution_state") == "idle":
+                        return
+        time.sleep(0.2)
+    pytest.fail(
+        f"no idle kernel for {notebook} on the server after {timeout_s:.0f} s; /api/sessions: "
+        f"{sessions}\nServer log:\n{lab.log_tail()}",
+        pytrace=False,
+    )
+
+
 def _first_line(source: str) -> str:
     return next((line.strip() for line in source.splitlines() if line.strip()), "")[:70]
 
@@ -457,7 +484,7 @@ def _save_and_read(page: Any, path: Path) -> dict[str, Any]:
 # --- the learner's session: open the notebook, Run All ------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class Session:
     page: Any
     lab: Lab
@@ -467,6 +494,9 @@ class Session:
     saved: dict[str, Any]  # the notebook file the browser saved after Run All
     tasks_heading: int  # index of the `## Tasks` markdown cell
     page_errors: list[str]
+
+    def __repr__(self) -> str:  # pytest prints fixtures of a failing test: keep it short
+        return f"<Session {NOTEBOOK} on {self.lab.url}, Run All {self.seconds:.1f} s>"
 
     def code_cells(self) -> list[dict[str, Any]]:
         return [cell for cell in self.cells if cell["kind"] == "code"]
@@ -493,6 +523,7 @@ def session(lab, browser, tmp_path_factory) -> Any:
             )
             assert panel.count() == 1, f"expected one notebook open, found {panel.count()}"
             _wait(page, KERNEL_IDLE_JS, "starting the notebook's kernel", PAGE_LOAD_TIMEOUT_S)
+            _wait_for_session(lab, NOTEBOOK, PAGE_LOAD_TIMEOUT_S)
             prompts = [c["prompt"] for c in panel.evaluate(SNAPSHOT_JS) if c["kind"] == "code"]
             ran = [p for p in prompts if re.search(r"\d", p)]
             assert not ran, f"the learner's fresh copy already has run cells: {ran[:5]}"
@@ -556,13 +587,33 @@ def test_run_all_runs_every_cell_and_nothing_fails_before_the_tasks(session, req
         )
     )
     saved = session.saved["cells"]
+    failing = [
+        f"cell {i} `{_first_line(_source(cell))}`:\n    " + "\n    ".join(_error_outputs(cell))
+        for i, cell in enumerate(saved[: session.tasks_heading])
+        if _error_outputs(cell)
+    ]
+    untagged = [
+        f"cell {i} `{_first_line(_source(cell))}`: " + " | ".join(_error_outputs(cell))
+        for i, cell in enumerate(saved)
+        if _error_outputs(cell)
+        and "raises-exception" not in cell.get("metadata", {}).get("tags", [])
+    ]
     never_run = [
         f"cell {c['index']} `{_first_line(_source(saved[c['index']]))}`: prompt {c['prompt']!r}"
         for c in session.code_cells()
         if not re.fullmatch(r"\[\d+\]:", c["prompt"])
     ]
-    assert not never_run, "Run All left code cells without an execution count:\n  " + "\n  ".join(
-        never_run
+    assert not never_run, (
+        f"Run All left {len(never_run)} code cell(s) without an execution count:\n  "
+        + "\n  ".join(
+            never_run[:8] + ([f"... and {len(never_run) - 8} more"] * (len(never_run) > 8))
+        )
+        + (
+            "\nRun All stops at an error in a cell not tagged raises-exception:\n  "
+            + "\n  ".join(untagged)
+            if untagged
+            else ""
+        )
     )
     last = session.code_cells()[-1]
     assert "check_my_work" in _source(saved[last["index"]]), (
@@ -571,13 +622,8 @@ def test_run_all_runs_every_cell_and_nothing_fails_before_the_tasks(session, req
     assert any(out["text"].strip() for out in last["outputs"]), (
         f"the last cell (nnfw.check_my_work()) ran but shows no output: {last['outputs']}"
     )
-    failing = [
-        f"cell {i} `{_first_line(_source(cell))}`:\n    " + "\n    ".join(_error_outputs(cell))
-        for i, cell in enumerate(saved[: session.tasks_heading])
-        if _error_outputs(cell)
-    ]
-    assert not failing, (
-        f"cells above `## Tasks` fail in the learner's JupyterLab:\n  " + "\n  ".join(failing)
+    assert not failing, "cells above `## Tasks` fail in the learner's JupyterLab:\n  " + (
+        "\n  ".join(failing)
     )
     images = sum(out["images"] for c in session.code_cells() for out in c["outputs"])
     assert images, "no plot rendered: no loaded <img> in any output area after Run All"
@@ -588,12 +634,12 @@ def test_unanswered_tasks_say_so_in_one_line_and_the_check_lists_them(session):
     saved = session.saved["cells"]
     wrong = []
     for index, cell in enumerate(saved):
-        if "raises-exception" not in cell.get("metadata", {}).get("tags", []):
-            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
         task = _task_of(cell)
+        if task is None or not (meta.get("grade") or meta.get("solution")):
+            continue  # not a task's answer or test cell
         shown = "\n".join(out["text"] for out in session.cells[index]["outputs"]).strip()
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        meta = cell.get("metadata", {}).get("nbgrader", {})
         is_test = bool(meta.get("grade")) and not meta.get("solution")
         if not errors and not is_test:
             continue  # an answer cell that only defines the stub function runs fine
@@ -603,12 +649,19 @@ def test_unanswered_tasks_say_so_in_one_line_and_the_check_lists_them(session):
                 f"cell {index} `{_first_line(_source(cell))}`: {len(errors)} error output(s); "
                 f"the page shows {shown[:300]!r}"
             )
-    tagged = [c for c in saved if "raises-exception" in c.get("metadata", {}).get("tags", [])]
-    assert tagged, f"no cell of {NOTEBOOK} is tagged raises-exception"
+    untagged = [
+        f"cell {i} `{_first_line(_source(c))}`"
+        for i, c in enumerate(saved)
+        if _task_of(c) is not None
+        and "raises-exception" not in c.get("metadata", {}).get("tags", [])
+    ]
+    assert not untagged, (
+        "task cells without the raises-exception tag (Run All would stop there):\n  "
+        + "\n  ".join(untagged)
+    )
     assert not wrong, (
         "an unanswered task's test cell (and an answer cell that fails) must show one error "
-        "line 'Task N: not answered yet':\n  "
-        + "\n  ".join(wrong)
+        "line 'Task N: not answered yet':\n  " + "\n  ".join(wrong)
     )
 
     tasks = sorted(
@@ -668,8 +721,9 @@ def test_learner_lab_has_no_news_pop_up_and_no_instructor_tools(session):
     )
     page.keyboard.press("Escape")
     palette.wait_for(state="hidden", timeout=15_000)
-    assert any(command == "runmenu:run-all" for command, _label in items), (
-        f"the command palette did not list the Run menu's commands ({len(items)} items)"
+    assert any(command == "notebook:run-all-cells" for command, _label in items), (
+        f"the command palette does not list notebook:run-all-cells ({len(items)} items): "
+        f"{items[:10]}"
     )
     instructor = [
         f"{label} ({command})"
@@ -692,8 +746,13 @@ def _run_cell(session: Session, index: int) -> None:
     cell.locator(".jp-InputPrompt").click()
     session.page.keyboard.press("Control+Enter")
     source = _first_line(_source(session.saved["cells"][index]))
-    _wait(session.page, CELL_DONE_JS, f"running cell {index} `{source}`", CELL_TIMEOUT_S,
-          arg=[index, before])
+    _wait(
+        session.page,
+        CELL_DONE_JS,
+        f"running cell {index} `{source}`",
+        CELL_TIMEOUT_S,
+        arg=[index, before],
+    )
 
 
 def test_answering_task_1_turns_its_line_to_passed(session):
@@ -734,6 +793,7 @@ def test_answering_task_1_turns_its_line_to_passed(session):
         for index in (answer, test_cell, check):
             _run_cell(session, index)
         cells = page.locator(".jp-NotebookPanel").evaluate(SNAPSHOT_JS)
+        _screenshot(page, session.shots / "after-task-1-answer.png", session.cell(test_cell))
         _screenshot(page, session.shots / "after-task-1.png", session.cell(check))
         for index in (answer, test_cell):
             stderr = [o["text"] for o in cells[index]["outputs"] if "stderr" in o["mime"]]
