@@ -44,9 +44,16 @@ RUN_KEY = "nnfw_notebook_run"
 #: NNFW_FAST as the user gave it (None: not set; the suite then chooses per notebook).
 USER_FAST = os.environ.get("NNFW_FAST")
 
-# `pytest .` must not hand learner notebooks (they fail by design), sample submissions or the
+# `pytest .` must not hand learner notebooks (they fail by design; work/ is a learner's own
+# folder from `nnfw start`), sample submissions or the
 # demo assignment to nbval. Paths given on the command line are still collected.
-collect_ignore_glob = ["course/*.ipynb", "grader/*.ipynb", "grading/*.ipynb", "src/*.ipynb"]
+collect_ignore_glob = [
+    "course/*.ipynb",
+    "grader/*.ipynb",
+    "grading/*.ipynb",
+    "src/*.ipynb",
+    "work/*",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -210,9 +210,11 @@ def _cmd_start(args: Any) -> int:
     )
     print("[nnfw] starting JupyterLab (stop it with Ctrl+C; your notebooks save as you go)")
     sys.stdout.flush()
-    try:
+    if os.name == "posix":  # become JupyterLab: Ctrl+C and kill reach the server itself
+        os.execve(argv[0], argv, {**os.environ, **env})
+    try:  # pragma: no cover - Windows
         return subprocess.call(argv, env={**os.environ, **env})
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # pragma: no cover
         return 0
 
 
