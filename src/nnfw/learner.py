@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnfw.grading.course import IGNORED_NAMES
+
 __all__ = ["LEARNER_CONFIG", "StartResult", "find_course", "lab_command", "register", "start"]
 
 #: The Jupyter configuration folder of the learner set-up (see the module docstring).
 LEARNER_CONFIG = Path(__file__).resolve().parent / "learner_config"
 #: Where ``nnfw start`` puts the work folder when none is given (relative to the course root).
 DEFAULT_WORK = "work"
-_SKIP = (".ipynb_checkpoints", "__pycache__", ".DS_Store", "__MACOSX", "Thumbs.db")
 
 
 class StartError(Exception):
@@ -128,11 +129,11 @@ def start(work: Path | None = None, course_root: Path | None = None) -> StartRes
         raise StartError(msg)
     result = StartResult(work=work)
     sources = [course / "README.md"] if (course / "README.md").is_file() else []
-    for folder in sorted(p for p in course.iterdir() if p.is_dir() and p.name not in _SKIP):
+    for folder in sorted(p for p in course.iterdir() if p.is_dir() and p.name not in IGNORED_NAMES):
         sources += sorted(
             p
             for p in folder.rglob("*")
-            if p.is_file() and not set(p.relative_to(course).parts) & set(_SKIP)
+            if p.is_file() and not set(p.relative_to(course).parts) & set(IGNORED_NAMES)
         )
     for source in sources:
         rel = source.relative_to(course).as_posix()

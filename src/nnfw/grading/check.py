@@ -1,7 +1,7 @@
 """``nnfw check NOTEBOOK``: the learner's self-check.
 
 Runs the notebook as the grader would (same fast mode, same tolerance for warnings on
-stderr) and reports each task: passed, failed (with the message), or not attempted. Only the
+stderr) and reports each task: passed, failed (with the message), or not answered yet. Only the
 visible tests are in a learner's notebook, so passing here is necessary, not sufficient: the
 grader adds hidden tests.
 """
@@ -25,7 +25,7 @@ class TaskCheck:
 
     task: str
     points: float
-    status: str  # "passed", "failed", "not attempted"
+    status: str  # "passed", "failed", "not answered yet"
     message: str = ""
 
 
@@ -71,7 +71,7 @@ def analyse(nb: Any, timeout: int) -> tuple[list[TaskCheck], list[str]]:
         score, _ = determine_grade(cell) if cell.cell_type == "code" else (None, points)
         errors = [e for a in answers for e in _errors(a)] + _errors(cell)
         if not attempted:
-            status, message = "not attempted", ""
+            status, message = "not answered yet", ""
         elif score is not None and score >= points:
             status, message = "passed", ""
         else:

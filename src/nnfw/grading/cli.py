@@ -287,10 +287,9 @@ def _check(args: argparse.Namespace) -> int:
     tasks, warnings = check_notebook(path, timeout)
     from nnfw.selfcheck import TaskLine, task_number
 
-    statuses = {"not attempted": "not answered yet"}
     for task in tasks:
-        status = statuses.get(task.status, task.status)
-        print(f"  {TaskLine(task_number(task.task), task.task, task.points, status, task.message)}")
+        line = TaskLine(task_number(task.task), task.task, task.points, task.status, task.message)
+        print(f"  {line}")
     for warning in warnings:
         print(f"[nnfw] warning: {warning}")
     passed = sum(t.status == "passed" for t in tasks)
@@ -457,7 +456,7 @@ def register(sub: Any) -> None:
         "check",
         help="run a notebook and its visible tests, task by task; for learners",
         description="Run NOTEBOOK from the top like the grader does and print, per task, "
-        "passed / failed (with the message) / not attempted. Exit 0 when every task passes.",
+        "passed / failed (with the message) / not answered yet. Exit 0 when every task passes.",
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.add_argument(

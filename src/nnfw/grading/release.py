@@ -192,7 +192,7 @@ class WorkAtRisk(GradingError):
 
 
 def _backup(course: Course, rels: Sequence[str]) -> Path:
-    """Copy ``rels`` (paths relative to the course root) to a new folder under .nnfw/backups/."""
+    """Copy the files ``rels`` (relative to the course root) to a new folder in .nnfw/backups/."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     folder = course.root / ".nnfw" / "backups" / stamp
     suffix = 1
@@ -203,10 +203,7 @@ def _backup(course: Course, rels: Sequence[str]) -> Path:
         source = course.root / rel
         target = folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target)
-        elif source.is_file():
-            shutil.copy2(source, target)
+        shutil.copy2(source, target)
     return folder
 
 
