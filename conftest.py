@@ -30,8 +30,8 @@ from typing import Any
 import pytest
 
 import nnfw  # noqa: F401  (sets TensorFlow's quiet defaults before any test imports it)
+from nnfw.authoring.notebooks import framework_of, honours_fast_mode
 from nnfw.config import temporary_env
-from nnfw.notebooks import framework_of, honours_fast_mode
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 

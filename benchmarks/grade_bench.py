@@ -27,6 +27,22 @@ shared between the ``--jobs`` kernels); nbgrader's single kernel keeps the defau
 It prints speed-up = nbgrader / nnfw, overhead = nnfw / bare - 1 and nnfw / floor - 1,
 and the load average before and after (the figures mean little on a loaded machine). Not
 a test: results go to benchmarks/README.md by hand.
+
+``--schedulers REF`` times the schedulers instead, side by side in one run, ``--rounds``
+times in turn (the order rotates each round, so drift in the machine's speed spreads
+evenly):
+
+* **pool**: ``nnfw grade --jobs N`` of the commit ``REF`` (the hand-made process pool before
+  Dask), run from a git worktree through a throw-away virtual environment that reuses this
+  one's packages;
+* **embedded**: ``nnfw grade --jobs N`` now (an embedded Dask ``LocalCluster``, started
+  and stopped inside the timed command, as an instructor runs it);
+* **cluster**: ``nnfw grade --scheduler tcp://127.0.0.1:PORT`` on a running ``dask
+  scheduler`` with N ``dask worker`` processes on the loopback interface (started before
+  timing: a cluster outlives one command), i.e. the throughput of a standing cluster.
+
+It prints every run's seconds, the median per scheduler, and embedded / pool and
+cluster / embedded.
 """
 
 from __future__ import annotations
@@ -49,7 +65,7 @@ BIN = Path(sys.executable).parent
 
 FLOOR = """
 import sys, time
-from nnfw.grading.course import skip_slow_imports
+from nnfw.grading.nbgrader_setup import skip_slow_imports
 skip_slow_imports()
 import nbformat
 from nbclient import NotebookClient
@@ -90,10 +106,18 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", help="write the figures as JSON here too")
     parser.add_argument("--skip-nbgrader", action="store_true")
+    parser.add_argument(
+        "--schedulers",
+        metavar="REF",
+        help="compare the schedulers instead: the pool of commit REF, embedded Dask, a cluster",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --schedulers (default 2)")
     args = parser.parse_args()
+    if args.schedulers:
+        return compare_schedulers(args)
 
+    from nnfw.authoring.release import generate_assignment
     from nnfw.grading.demo import _solved
-    from nnfw.grading.release import generate_assignment
 
     source = ROOT / "solutions" / args.assignment
     released = generate_assignment(source, args.assignment)
@@ -101,7 +125,7 @@ def main() -> int:
     # what the graders execute for a correct student: the answers and every test, the hidden
     # ones included (nbgrader restores them from the source), i.e. the source notebook
     graded = _cleared(source / f"{args.notebook}.ipynb")
-    from nnfw.grading.autograde import THREAD_VARIABLES, kernel_threads
+    from nnfw.grading.settings import THREAD_VARIABLES, kernel_threads
 
     env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
@@ -215,7 +239,7 @@ def main() -> int:
             env,
         )
         from nnfw.grading.course import Workspace
-        from nnfw.grading.report import load_results
+        from nnfw.grading.results import load_results
 
         scores = sorted(
             f"{r.score:g}/{r.max:g}" for r in load_results(Workspace(base / "ws"), args.assignment)
@@ -227,6 +251,158 @@ def main() -> int:
         figures["speedup_vs_nbgrader"] = float(figures["nbgrader_serial_s"]) / nnfw_s  # type: ignore[arg-type]
     figures["overhead_vs_bare"] = nnfw_s / float(figures["bare_execution_s"]) - 1  # type: ignore[arg-type]
     figures["overhead_vs_floor"] = nnfw_s / float(figures["floor_execution_s"]) - 1  # type: ignore[arg-type]
+    text = json.dumps(figures, indent=1)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+def _old_environment(ref: str, base: Path) -> Path:
+    """A worktree of ``ref`` and a venv whose ``python`` imports that commit's nnfw first."""
+    tree = base / "old"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tree), ref],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    venv = base / "old-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    here = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
+    # the old src first; then this environment's packages (their .pth files included)
+    (site / "00-nnfw-old.pth").write_text(
+        f"{tree / 'src'}\nimport site; site.addsitedir({here!r})\n", encoding="utf-8"
+    )
+    return venv / "bin" / "python"
+
+
+def _loopback_cluster(workers: int, base: Path) -> tuple[str, list[subprocess.Popen[bytes]]]:
+    info = base / "scheduler.json"
+    dask = str(BIN / "dask")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    procs = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(info),
+            ],
+            **quiet,  # type: ignore[call-overload]
+        )
+    ]
+    while not info.is_file():
+        time.sleep(0.2)
+    address = json.loads(info.read_text())["address"]
+    procs += [
+        subprocess.Popen(
+            [
+                dask,
+                "worker",
+                address,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--preload",
+                "nnfw.grading.run.worker",
+            ],
+            **quiet,  # type: ignore[call-overload]
+        )
+        for _ in range(workers)
+    ]
+    from distributed import Client
+
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(workers, timeout=120)
+    return address, procs
+
+
+def compare_schedulers(args: argparse.Namespace) -> int:
+    """``--schedulers REF``: pool (REF) vs embedded Dask vs a loopback cluster, in turns."""
+    import statistics
+
+    from nnfw.authoring.release import generate_assignment
+    from nnfw.grading.course import Workspace
+    from nnfw.grading.demo import _solved
+    from nnfw.grading.results import load_results
+    from nnfw.grading.settings import THREAD_VARIABLES, kernel_threads
+
+    source = ROOT / "solutions" / args.assignment
+    released = generate_assignment(source, args.assignment)
+    solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    # every run's kernels get the same threads: the cores shared between the N at once
+    env.update(dict.fromkeys(THREAD_VARIABLES, str(kernel_threads(args.jobs))))
+    figures: dict[str, object] = {
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        "assignment": f"{args.assignment}/{args.notebook}",
+        "students": args.students,
+        "jobs": args.jobs,
+        "pool_ref": args.schedulers,
+        "load_before": os.getloadavg(),
+    }
+    times: dict[str, list[float]] = {"pool": [], "embedded": [], "cluster": []}
+    scores: dict[str, set[str]] = {name: set() for name in times}
+    with tempfile.TemporaryDirectory(prefix="nnfw-bench-") as tmp:
+        base = Path(tmp)
+        subs = base / "submissions"
+        for n in range(1, args.students + 1):
+            (subs / f"s{n:02d}").mkdir(parents=True)
+            (subs / f"s{n:02d}" / f"{args.notebook}.ipynb").write_bytes(solved)
+        old_python = _old_environment(args.schedulers, base)
+        address, procs = _loopback_cluster(args.jobs, base)
+        common = [str(subs), "--assignment", args.assignment, "--course", str(ROOT)]
+        commands = {
+            "pool": [str(old_python), "-m", "nnfw.cli", "grade", *common, "--jobs", str(args.jobs)],
+            "embedded": [str(BIN / "nnfw"), "grade", *common, "--jobs", str(args.jobs)],
+            "cluster": [str(BIN / "nnfw"), "grade", *common, "--scheduler", address],
+        }
+        order = list(commands)
+        try:
+            for round_ in range(args.rounds):
+                for name in order[round_ % 3 :] + order[: round_ % 3]:
+                    workspace = base / f"ws-{name}-{round_}"
+                    cmd = [*commands[name], "--workspace", str(workspace)]
+                    start = time.perf_counter()
+                    subprocess.run(cmd, cwd=ROOT, env=env, check=False, capture_output=True)
+                    times[name].append(time.perf_counter() - start)
+                    results = load_results(Workspace(workspace), args.assignment)
+                    scores[name].add(
+                        " ".join(sorted(f"{r.student}={r.score:g}/{r.max:g}" for r in results))
+                    )
+                    print(f"[bench] round {round_ + 1} {name}: {times[name][-1]:.1f} s", flush=True)
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait()
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(base / "old")],
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+            )
+    median = {name: statistics.median(values) for name, values in times.items()}
+    figures.update(
+        runs_s=times,
+        median_s=median,
+        embedded_vs_pool=median["embedded"] / median["pool"],
+        cluster_vs_embedded=median["cluster"] / median["embedded"],
+        same_scores=len({next(iter(v)) for v in scores.values()}) == 1
+        and all(len(v) == 1 for v in scores.values()),
+        load_after=os.getloadavg(),
+    )
     text = json.dumps(figures, indent=1)
     print(text)
     if args.out:

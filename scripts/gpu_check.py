@@ -527,7 +527,7 @@ def _register_kernel(env: Env, prefix: Path) -> None:
 def _grader_importable(python: Path) -> tuple[bool, str]:
     code = (
         "import nbgrader, nbgrader.api, nbgrader.converters, nbgrader.preprocessors, "
-        "nbconvert, nnfw.grading.worker, nnfw.grading.autograde"
+        "nbconvert, nnfw.grading.run.worker, nnfw.grading.pipeline"
     )
     result = subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, timeout=120, check=False

@@ -1,6 +1,7 @@
 import pytest
 
 from nnfw import cli, device
+from nnfw.cli.exitcode import ExitCode
 
 
 def test_doctor_prints_versions_and_devices(capsys):
@@ -22,14 +23,14 @@ def test_doctor_reports_missing_packages(capsys, monkeypatch):
 
     monkeypatch.setattr(device, "_versions", without_nbval)
     monkeypatch.setattr(device, "describe", lambda: device.DeviceReport("3.11", "x", []))
-    assert cli.main(["doctor"]) == cli.EXIT_PROBLEM
+    assert cli.main(["doctor"]) == ExitCode.PROBLEM
     captured = capsys.readouterr()
     assert "nbval         NOT INSTALLED" in captured.out
     assert "missing: nbval" in captured.err
 
 
 def test_no_command_prints_help(capsys):
-    assert cli.main([]) == cli.EXIT_USAGE
+    assert cli.main([]) == ExitCode.USAGE
     assert "doctor" in capsys.readouterr().out
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from nnfw.authoring.notebooks import cell_source, execute, framework_of
 from nnfw.grading.nbio import read_notebook
-from nnfw.notebooks import cell_source, execute, framework_of
-from nnfw.selfcheck import task_number
+from nnfw.learner.selfcheck import task_number
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = sorted((ROOT / "course").glob("*/*.ipynb"))

@@ -66,8 +66,8 @@ def test_torch_device_is_cuda_and_computes():
 )
 def test_pytorch_notebook_setup_reports_cuda(path):
     """The set-up cell of each PyTorch/Lightning notebook says it runs on CUDA."""
+    from nnfw.authoring.notebooks import execute
     from nnfw.grading.nbio import read_notebook
-    from nnfw.notebooks import execute
 
     nb = read_notebook(path)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from nnfw import cli
+from nnfw.authoring.release import generate_assignment
 from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA
-from nnfw.grading.release import generate_assignment
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "grader" / "demo" / "submissions"

@@ -18,10 +18,10 @@ import nbformat
 import pytest
 
 from nnfw import cli
+from nnfw.authoring.release import generate_assignment
 from nnfw.grading.course import Workspace, list_assignments
 from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA, _solved
-from nnfw.grading.release import generate_assignment
-from nnfw.grading.report import load_results
+from nnfw.grading.results import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 10

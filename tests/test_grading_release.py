@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from nnfw import cli
+from nnfw.authoring.release import generate_assignment, release
 from nnfw.grading.course import Course, list_assignments
 from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA, sample_submissions
-from nnfw.grading.release import generate_assignment, release
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [(DEMO_DATA, DEMO_ASSIGNMENT)] + [

@@ -21,10 +21,10 @@ import nbformat
 import pytest
 
 from nnfw import cli
-from nnfw.grading import sandbox
+from nnfw.authoring.release import generate_assignment
 from nnfw.grading.course import GradingError, Workspace
-from nnfw.grading.release import generate_assignment
-from nnfw.grading.report import load_results
+from nnfw.grading.results import load_results
+from nnfw.grading.run import sandbox
 
 A = "00-tiny"
 NB = "tiny"

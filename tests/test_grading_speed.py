@@ -16,8 +16,10 @@ import nbformat
 import psutil
 import pytest
 
-from nnfw.grading import autograde, sandbox
-from nnfw.grading.course import GradingError, Workspace, _alembic_head
+from nnfw.grading import pipeline, settings
+from nnfw.grading.course import GradingError, Workspace
+from nnfw.grading.nbgrader_setup import _alembic_head
+from nnfw.grading.run import sandbox
 
 
 def _run(code: str) -> str:
@@ -30,7 +32,7 @@ def _run(code: str) -> str:
 def test_skipped_import_leaves_notebook_validation_working():
     code = """
 import json, sys
-from nnfw.grading.course import skip_slow_imports
+from nnfw.grading.nbgrader_setup import skip_slow_imports
 skip_slow_imports()
 import nbformat
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
@@ -51,7 +53,7 @@ def test_skipping_changes_nothing_once_the_module_is_loaded():
     code = """
 import sys, types
 sys.modules["rfc3987_syntax"] = types.ModuleType("rfc3987_syntax")
-from nnfw.grading.course import skip_slow_imports
+from nnfw.grading.nbgrader_setup import skip_slow_imports
 skip_slow_imports()
 print(sys.modules["rfc3987_syntax"] is not None)
 """
@@ -68,7 +70,7 @@ def test_new_gradebook_records_the_schema_version(tmp_path):
     from nbgrader.api import Gradebook
     from sqlalchemy import text
 
-    from nnfw.grading.course import fast_gradebook_creation
+    from nnfw.grading.nbgrader_setup import fast_gradebook_creation
 
     fast_gradebook_creation()
     fast_gradebook_creation()  # idempotent
@@ -78,16 +80,16 @@ def test_new_gradebook_records_the_schema_version(tmp_path):
 
 
 def test_kernels_share_the_cores(monkeypatch, tmp_path):
-    monkeypatch.setattr(autograde, "default_jobs", lambda: 8)
-    assert [autograde.kernel_threads(j) for j in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
-    for name in autograde.THREAD_VARIABLES:
+    monkeypatch.setattr(settings, "default_jobs", lambda: 8)
+    assert [settings.kernel_threads(j) for j in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
+    for name in settings.THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    env = autograde._worker_env(tmp_path, 2)
-    assert {name: env[name] for name in autograde.THREAD_VARIABLES} == dict.fromkeys(
-        autograde.THREAD_VARIABLES, "4"
+    env = pipeline.kernel_env(settings.GradeSettings(), 2)
+    assert {name: env[name] for name in settings.THREAD_VARIABLES} == dict.fromkeys(
+        settings.THREAD_VARIABLES, "4"
     )
     monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the instructor's choice is kept as it is
-    env = autograde._worker_env(tmp_path, 2)
+    env = pipeline.kernel_env(settings.GradeSettings(), 2)
     assert env["OMP_NUM_THREADS"] == "3"
     assert "MKL_NUM_THREADS" not in env
 
@@ -127,7 +129,7 @@ def _workers() -> list[psutil.Process]:
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "nnfw.grading.worker" in " ".join(child.cmdline()):
+            if "spawn_main" in " ".join(child.cmdline()):  # Dask's worker processes
                 found.append(child)
         except psutil.Error:
             pass
@@ -151,11 +153,11 @@ def test_workers_started_early_are_stopped_when_set_up_fails(tmp_path):
     (tmp_path / "subs" / "s1").mkdir(parents=True)
     nbformat.write(nb, tmp_path / "subs" / "s1" / "nb.ipynb")
     with pytest.raises(GradingError, match="could not generate assignment"):
-        autograde.grade(
+        pipeline.grade(
             tmp_path / "subs",
             Workspace(tmp_path / "ws"),
             tmp_path / "solutions",
-            autograde.GradeOptions(assignment="a1", jobs=2),
+            settings.GradeSettings(assignment="a1", jobs=2),
             progress=lambda _line: None,
         )
     deadline = time.monotonic() + 30

@@ -24,12 +24,12 @@ import nbformat
 import pytest
 
 from nnfw import cli
+from nnfw.authoring.notebooks import execute
+from nnfw.authoring.release import RUNS_ON_TAG, generate_assignment, holds_work, release
 from nnfw.grading.course import Course
 from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA
-from nnfw.grading.release import RUNS_ON_TAG, generate_assignment, holds_work, release
-from nnfw.learner import LEARNER_CONFIG, StartError, lab_command, start
-from nnfw.notebooks import execute
-from nnfw.selfcheck import task_number
+from nnfw.learner.selfcheck import task_number
+from nnfw.learner.start import LEARNER_CONFIG, StartError, lab_command, start
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_SHARE = Path(sys.prefix) / "share" / "jupyter"

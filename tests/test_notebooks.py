@@ -17,16 +17,10 @@ import nbformat
 import pytest
 
 from nnfw import cli
+from nnfw.authoring.notebooks import honours_fast_mode, solution_notebooks
+from nnfw.authoring.outputs import CHECK_MARKER, check, is_checked, output_problems, refresh
+from nnfw.cli.exitcode import ExitCode
 from nnfw.grading.nbio import notebook_bytes
-from nnfw.notebooks import (
-    CHECK_MARKER,
-    check,
-    check_notebook,
-    honours_fast_mode,
-    is_checked,
-    refresh,
-    solution_notebooks,
-)
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.ipynb"))
@@ -98,7 +92,7 @@ def test_check_names_every_problem():
         _code(f"y = 2\n{CHECK_MARKER}"),  # marker not first
         _code(f"{CHECK_MARKER}\nprint(4)", ["4\n"]),  # outputs without execution_count
     )
-    problems = "\n".join(check_notebook(nb))
+    problems = "\n".join(output_problems(nb))
     assert "cell 1 (id" in problems
     assert "no stored output" in problems
     assert "cell 2" in problems
@@ -108,8 +102,8 @@ def test_check_names_every_problem():
     assert "cell 4" in problems
     assert "Unrun reference" in problems
     good = _nb(*[_code(f"{CHECK_MARKER}\nprint({i})", [f"{i}\n"], count=i) for i in (1, 2, 3)])
-    assert check_notebook(good) == []
-    assert "at least 3" in "\n".join(check_notebook(_nb(*good.cells[:2])))
+    assert output_problems(good) == []
+    assert "at least 3" in "\n".join(output_problems(_nb(*good.cells[:2])))
 
 
 def test_fast_mode_detection():
@@ -179,7 +173,7 @@ def test_refresh_reports_a_failing_notebook_and_writes_nothing(tmp_path, capsys,
     nb.cells[2].source = f"{CHECK_MARKER}\nraise ValueError('boom')"
     path.write_bytes(notebook_bytes(nb))
     before = path.read_bytes()
-    assert cli.main(["outputs", "refresh", str(path)]) == cli.EXIT_PROBLEM
+    assert cli.main(["outputs", "refresh", str(path)]) == ExitCode.PROBLEM
     assert "FAILED" in capsys.readouterr().err
     assert path.read_bytes() == before
 
@@ -234,6 +228,6 @@ def test_sanitizer_is_configured(pytestconfig):
 
 
 def test_outputs_cli_usage_errors(capsys):
-    assert cli.main(["outputs", "check", "no-such-assignment"]) == cli.EXIT_USAGE
+    assert cli.main(["outputs", "check", "no-such-assignment"]) == ExitCode.USAGE
     assert "no-such-assignment" in capsys.readouterr().err
-    assert cli.main(["outputs"]) == cli.EXIT_USAGE
+    assert cli.main(["outputs"]) == ExitCode.USAGE

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnfw.notebooks import framework_of, normalise_heading, parity_problems
+from nnfw.authoring.notebooks import framework_of
+from nnfw.authoring.parity import normalise_heading, parity_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = sorted(

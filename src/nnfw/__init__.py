@@ -12,7 +12,7 @@ once, at import. nbgrader scores a test cell that writes to stderr as 0, so
 framework log noise must never reach a graded cell. Variables that are already
 set are left alone; see :func:`nnfw.config.quiet_frameworks`.
 
-In a Jupyter kernel it also installs the learner's self-check (:mod:`nnfw.selfcheck`): the
+In a Jupyter kernel it also installs the learner's self-check (:mod:`nnfw.learner.selfcheck`): the
 outcome of each cell is recorded for :func:`check_my_work`, and an unanswered task says
 "Task N: not answered yet" instead of printing a traceback (the cell still fails, so grading
 is unchanged).
@@ -40,7 +40,7 @@ from nnfw import config as config
 
 config.quiet_frameworks()
 
-from nnfw import selfcheck as _selfcheck  # after the quiet defaults
+from nnfw.learner import selfcheck as _selfcheck  # after the quiet defaults
 
 _selfcheck.install()
 check_my_work = _selfcheck.check_my_work

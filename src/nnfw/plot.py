@@ -85,7 +85,15 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
     if ax is None:
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
         return fig, ax
-    return ax.get_figure(root=True), ax
+    return _figure_of(ax), ax
+
+
+def _figure_of(ax: Axes) -> Figure:
+    fig = ax.get_figure(root=True)
+    if not isinstance(fig, Figure):  # an Axes taken out of its figure
+        msg = "the Axes passed as ax= belongs to no figure"
+        raise TypeError(msg)
+    return fig
 
 
 def _numeric(value: Any, name: str) -> np.ndarray:
@@ -313,7 +321,7 @@ def _family(name: str) -> str:
 def _families(hist: History, metrics: str | Sequence[str] | None) -> list[str]:
     present = list(dict.fromkeys(_family(name) for name in hist))
     if metrics is None:
-        chosen = [f for f in ("loss", "accuracy") if f in present]
+        chosen: list[str] = [f for f in ("loss", "accuracy") if f in present]
         return chosen or present
     wanted = [metrics] if isinstance(metrics, str) else list(metrics)
     if not wanted:
@@ -329,8 +337,8 @@ def _families(hist: History, metrics: str | Sequence[str] | None) -> list[str]:
 
 def _history_axes(ax: Axes | Sequence[Axes] | None, n: int) -> tuple[Figure, list[Axes]]:
     if ax is None:
-        fig, axes = plt.subplots(1, n, figsize=(5.0 * n, 3.6), squeeze=False, layout="constrained")
-        return fig, list(axes[0])
+        fig, grid = plt.subplots(1, n, figsize=(5.0 * n, 3.6), squeeze=False, layout="constrained")
+        return fig, list(grid[0])
     axes = [ax] if isinstance(ax, Axes) else list(ax)
     if len(axes) != n:
         msg = (
@@ -338,7 +346,7 @@ def _history_axes(ax: Axes | Sequence[Axes] | None, n: int) -> tuple[Figure, lis
             "or choose the panels with metrics=[...]"
         )
         raise ValueError(msg)
-    return axes[0].get_figure(root=True), axes
+    return _figure_of(axes[0]), axes
 
 
 def _best_for_plot(hist: History, mark_best: bool | str) -> tuple[str, int] | None:

@@ -20,11 +20,11 @@ def _n_from_size(size: Any, name: str, n_samples: int) -> int:
         msg = f"{name} must be a fraction in [0, 1) or an int, got {size!r} ({type(size).__name__})"
         raise TypeError(msg)
     if isinstance(size, Integral):
-        if not 0 <= size <= n_samples:
+        if not 0 <= int(size) <= n_samples:
             msg = f"{name} must be between 0 and n_samples={n_samples} as an int, got {size}"
             raise ValueError(msg)
         return int(size)
-    if not 0.0 <= size < 1.0:
+    if not 0.0 <= float(size) < 1.0:
         msg = f"{name} must be a fraction in [0, 1) (or an int number of samples), got {size}"
         raise ValueError(msg)
     # Round up like scikit-learn; round() first so that 0.07 * 100 gives 7, not 8.

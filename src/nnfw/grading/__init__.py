@@ -1,20 +1,24 @@
-"""The course's grading pipeline, behind ``nnfw release|grade|feedback|export|check``.
+"""The grading pipeline behind ``nnfw grade|feedback|export`` (built on nbgrader 0.9).
 
-Built on nbgrader 0.9. Importing this package is cheap; nbgrader is imported by the
-functions that need it.
+In the order a submission meets them (``docs/architecture.md`` has the map and the data that
+passes between the steps)::
 
-Modules
--------
-course     where things live (course root, workspace), nbgrader settings, errors
-release    ``nnfw release``: generate ``course/`` from ``solutions/``; ``--check``
-importer   collect a folder of per-student folders or zip files into nbgrader's layout
-worker     grade one student in isolation (run as a subprocess by ``autograde``)
-autograde  ``nnfw grade``: import, grade every student, merge into the gradebook
-report     the result table, assignment scores (best of a pair), CSV and histogram export
-feedback   ``nnfw feedback``: per-student HTML without hidden tests
-check      ``nnfw check``: the learner's self-check
-demo       ``nnfw grade --demo``: a complete run on sample submissions
-cli        the subcommands, registered by ``nnfw.cli``
+    settings      every default once (Limits, GradeSettings); the config file's overrides
+    pipeline      grade(): the steps below, top to bottom
+    schedule      Dask: an embedded LocalCluster, or a cluster by address
+    intake/       find, unpack, match and repair submissions
+    run/          on a worker: nbgrader autograde, the kernel in a sandbox, the guard
+    score         each task's outcome in plain words (shared with ``nnfw check``)
+    gradebook     the workspace's gradebook and files: the only writer
+    results       per-student records and the score rule
+    report        the table; CSVs and a histogram
+    feedback      per-student HTML without the hidden tests
+    messages      the typed messages that cross process boundaries
+    course, nbgrader_setup, nbio, demo   where things live; nbgrader's config and log;
+                  notebook bytes; ``nnfw grade --demo``
+
+Importing this package is cheap; nbgrader and Dask are imported by the functions that need
+them.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from nnfw.grading.course import DEFAULT_TIMEOUT, Workspace, list_assignments
+from nnfw.grading.course import GradingError, Workspace, list_assignments
 from nnfw.grading.nbio import notebook_bytes, read_notebook, write_bytes_if_changed
+from nnfw.grading.settings import GradeSettings
 
 #: The package's own tiny assignment (a PyTorch/TensorFlow pair that imports neither).
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
@@ -65,7 +66,7 @@ def _broken(solved: bytes) -> bytes:
 
 def sample_submissions(source_dir: Path) -> dict[str, bytes]:
     """Return the three sample students' files as ``{relative path: bytes}``."""
-    from nnfw.grading.release import generate_assignment
+    from nnfw.authoring.release import generate_assignment
 
     released = generate_assignment(source_dir, source_dir.name)
     names = sorted(n[: -len(".ipynb")] for n in released if n.endswith(".ipynb"))
@@ -107,8 +108,6 @@ def pick_assignment(course_root: Path | None, assignment: str | None) -> tuple[P
     The course's first assignment when there is one, else the package's ``00-demo``; an
     explicit ``assignment`` must be one of these.
     """
-    from nnfw.grading.course import GradingError
-
     course_assignments = list_assignments(course_root / "solutions") if course_root else []
     if assignment is None:
         if course_assignments:
@@ -128,16 +127,16 @@ def run_demo(
     *,
     assignment: str | None = None,
     keep: Path | None = None,
-    timeout: int = DEFAULT_TIMEOUT,
-    jobs: int = 1,
+    settings: GradeSettings | None = None,
     progress: Callable[[str], None] = print,
 ) -> int:
     """Grade the three sample students end to end and print the table.
 
     Returns 0 when every student got the expected result (alice full marks, bob 0, carol's
-    problems reported), else 1. ``keep`` keeps the workspace in that folder.
+    problems reported), else 1. ``keep`` keeps the workspace in that folder. ``settings``
+    are the grading settings (default: the defaults, one job).
     """
-    from nnfw.grading.autograde import GradeOptions, grade
+    from nnfw.grading.pipeline import grade
     from nnfw.grading.report import table
 
     source_root, assignment = pick_assignment(course_root, assignment)
@@ -147,7 +146,7 @@ def run_demo(
         submissions = base / "submissions"
         write_sample_submissions(source_root / assignment, submissions)
         workspace = Workspace(base / "grading")
-        options = GradeOptions(assignment=assignment, timeout=timeout, jobs=jobs)
+        options = (settings or GradeSettings(jobs=1)).replace(assignment=assignment)
         in_course = source_root != DEMO_DATA
         results = grade(
             submissions,

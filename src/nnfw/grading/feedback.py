@@ -2,7 +2,8 @@
 
 nbgrader's ``generate_feedback`` renders the autograded notebook, which holds the hidden
 tests (autograde puts them back). nnfw first makes a copy without them: the lines between
-``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are removed, and the tracebacks of
+``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS`` are removed (by nbgrader's
+``ClearHiddenTests``), and the tracebacks of
 cells that had hidden tests are cut to their last line (a traceback quotes the failing
 source line). The feedback then shows the visible tests, the score and the error message.
 """
@@ -15,32 +16,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nnfw.grading.course import (
-    GradingError,
-    Workspace,
-    captured_nbgrader_log,
-    course_directory_config,
-    short,
-)
+from nnfw.grading.course import GradingError, Workspace, short
+from nnfw.grading.nbgrader_setup import captured_nbgrader_log, course_directory_config
 from nnfw.grading.nbio import read_notebook, write_notebook
 
 BEGIN_HIDDEN, END_HIDDEN = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
 
 def strip_hidden_tests(nb: Any) -> Any:
-    """Remove hidden tests (and tracebacks quoting them) from ``nb`` in place; return it."""
-    for cell in nb.cells:
+    """Remove hidden tests (and tracebacks quoting them) from ``nb`` in place; return it.
+
+    The regions are removed by nbgrader's own ``ClearHiddenTests`` (what ``generate_assignment``
+    uses); a region whose markers do not pair up hides everything from its first marker on.
+    """
+    from nbgrader.preprocessors import ClearHiddenTests
+
+    clear = ClearHiddenTests(enforce_metadata=False)
+    for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or BEGIN_HIDDEN not in cell.source:
             continue
-        kept, hidden = [], False
-        for line in cell.source.splitlines(keepends=True):
-            if BEGIN_HIDDEN in line:
-                hidden = True
-            elif END_HIDDEN in line:
-                hidden = False
-            elif not hidden:
-                kept.append(line)
-        cell.source = "".join(kept).rstrip("\n")
+        try:
+            clear.preprocess_cell(cell, {}, index)
+        except RuntimeError:  # nested or unterminated markers: show nothing after the first
+            cell.source = cell.source[: cell.source.index(BEGIN_HIDDEN)].rpartition("\n")[0]
+        cell.source = cell.source.rstrip("\n")
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [

@@ -16,14 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.grading.course import (
-    IGNORED_NAMES,
-    Course,
-    GradingError,
+from nnfw.grading.course import IGNORED_NAMES, Course, GradingError, list_assignments
+from nnfw.grading.nbgrader_setup import (
     captured_nbgrader_log,
     course_directory_config,
     fast_gradebook_creation,
-    list_assignments,
     load_config,
     summarize_log,
 )
@@ -86,7 +83,7 @@ def _preprocessors() -> list[type]:
     from nbgrader.converters import GenerateAssignment
     from nbgrader.preprocessors import ClearSolutions
 
-    from nnfw.grading.preprocessors import TaskStubs
+    from nnfw.authoring.stubs import TaskStubs
 
     steps = list(GenerateAssignment.class_traits()["preprocessors"].default())
     return [TaskStubs if step is ClearSolutions else step for step in steps]

@@ -4,7 +4,7 @@ A hidden test is only as trustworthy as the objects it calls. Learner code runs 
 Python process before the tests, so it could replace ``numpy.allclose``,
 ``nnfw.checks.assert_close``, ``builtins.isinstance`` or a whole ``sys.modules`` entry, swallow
 exceptions with ``get_ipython().set_custom_exc``, or rewrite cells with an input transformer.
-The trusted side of the grader (:mod:`nnfw.grading.preprocessors`, outside the sandbox) adds
+The trusted side of the grader (:mod:`nnfw.grading.run.preprocessors`, outside the sandbox) adds
 two kinds of hidden cells to the notebook before it is executed, and removes them afterwards:
 
 *preamble* (first cell, run before any learner code, not stored in the kernel's history)
@@ -46,189 +46,14 @@ from typing import Any
 
 from nbformat.notebooknode import NotebookNode
 
-from nnfw.grading.execution import HIDDEN_KEY, is_test_cell
+from nnfw.grading.run.execution import HIDDEN_KEY, is_test_cell
 
 __all__ = ["HIDDEN_KEY", "TAMPERED", "add_hidden_cells", "is_test_cell", "merge_back"]
 GUARD_MARK = "# nnfw: integrity check before a graded test (added by the grader)"
+#: The kernel side of the guard, inside the nnfw package (executed privately by the preamble).
+KERNEL_FILE = ("grading", "run", "kernel_guard.py")
 TAMPERED = "TamperingDetected"
 _VERDICT = re.compile(r"^nnfw-guard (\d+) ([0-9a-f]{32}) (.*)$", re.MULTILINE)
-
-#: Kernel-side code of the guard, run by the preamble with private globals. ``_SECRET``,
-#: ``_IMPORTS`` and ``_MARK`` are set by the preamble before this runs.
-_KERNEL_CODE = r"""
-import builtins, sys, types, hmac, hashlib, importlib, threading
-for _name in _IMPORTS:
-    try:
-        importlib.import_module(_name)
-    except Exception:
-        pass
-from IPython import get_ipython
-
-_ip = get_ipython()
-_FULL = ("numpy", "nnfw", "math", "cmath", "operator", "functools", "IPython", "ipykernel",
-         "jupyter_client", "zmq", "traitlets", "comm", "importlib", "hmac", "hashlib", "types")
-_TOP = ("torch", "torch.testing", "torch.nn.functional", "tensorflow")
-_CLASS_PREFIXES = ("nnfw", "IPython", "ipykernel", "jupyter_client", "zmq", "traitlets", "comm")
-_Mod = types.ModuleType
-
-
-def _watched(name):
-    return name in _TOP or name.startswith(tuple(p + "." for p in _FULL)) or name in _FULL \
-        or name.startswith("tensorflow._api.v2.")
-
-
-def _callables(ns):
-    out = {}
-    for key, value in list(ns.items()):
-        if callable(value) and not isinstance(value, _Mod):
-            code = getattr(value, "__code__", None) if isinstance(value, types.FunctionType) else None
-            out[key] = (value, code)
-    return out
-
-
-_builtins_snap = {k: v for k, v in builtins.__dict__.items()
-                  if type(v) in (types.BuiltinFunctionType, type) and k not in ("input", "display")}
-_modules = {n: m for n, m in list(sys.modules.items()) if isinstance(m, _Mod) and _watched(n)}
-_mod_snap = {n: _callables(vars(m)) for n, m in _modules.items()}
-# torch's top level is patched by torch itself (torch._dynamo wraps torch.manual_seed, ...):
-# there, only the functions tests rely on are checked
-_TORCH = ("allclose", "isclose", "equal", "is_tensor", "is_floating_point", "tensor",
-          "as_tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "full", "eye",
-          "arange", "all", "any", "abs", "isfinite", "isnan", "max", "min", "sum", "mean",
-          "argmax", "stack", "cat", "exp", "log", "sqrt", "diagonal", "randn", "rand", "randint",
-          "Tensor", "Generator", "no_grad", "equal", "where", "clone", "numel")
-if "torch" in _mod_snap:
-    _mod_snap["torch"] = {k: v for k, v in _mod_snap["torch"].items() if k in _TORCH}
-_classes = {}
-for _n, _m in _modules.items():
-    for _k, (_v, _c) in _mod_snap[_n].items():
-        if isinstance(_v, type) and getattr(_v, "__module__", "").startswith(_CLASS_PREFIXES):
-            _classes[id(_v)] = _v
-if "torch" in sys.modules:
-    _classes[id(sys.modules["torch"].Tensor)] = sys.modules["torch"].Tensor
-_class_snap = {k: (c, _callables(dict(vars(c)))) for k, c in _classes.items()}
-_objects = {"the IPython shell": _ip, "the kernel": getattr(_ip, "kernel", None),
-            "the display publisher": _ip.display_pub, "the display hook": _ip.displayhook,
-            "IPython's events": _ip.events}
-_objects["the kernel session"] = getattr(_objects["the kernel"], "session", None)
-_obj_snap = {k: (o, _callables(dict(getattr(o, "__dict__", {})))) for k, o in _objects.items()
-             if o is not None}
-_stdout, _stderr = sys.stdout, sys.stderr
-_custom = (_ip.custom_exceptions, _ip.CustomTB)
-_lists = {"input transformers": _ip.input_transformers_cleanup,
-          "input transformers (post)": _ip.input_transformers_post,
-          "AST transformers": _ip.ast_transformers}
-_list_snap = {k: list(v) for k, v in _lists.items()}
-_events_snap = {e: list(_ip.events.callbacks[e]) for e in _ip.events.callbacks}
-_state = {"count": -1, "stash": {}, "hold": 0}
-
-
-def _check_ns(label, ns, snap, found, setter):
-    for key, (value, code) in snap.items():
-        now = ns.get(key, _Mod)
-        if now is not value:
-            found.append(f"{label}.{key} was replaced")
-            setter(key, value)
-        elif code is not None and value.__code__ is not code:
-            found.append(f"the code of {label}.{key} was replaced")
-            value.__code__ = code
-
-
-def _restore():
-    found = []
-    sys.settrace(None)
-    sys.setprofile(None)
-    threading.settrace(None)
-    if sys.modules.get("builtins") is not builtins:
-        found.append("sys.modules['builtins'] was replaced")
-        sys.modules["builtins"] = builtins
-    bd = builtins.__dict__
-    for key, value in _builtins_snap.items():
-        if bd.get(key, _Mod) is not value:
-            found.append(f"builtins.{key} was replaced")
-            bd[key] = value
-    for name, module in _modules.items():
-        if sys.modules.get(name) is not module:
-            found.append(f"sys.modules[{name!r}] was replaced")
-            sys.modules[name] = module
-        ns = vars(module)
-        _check_ns(name, ns, _mod_snap[name], found, ns.__setitem__)
-    for cls, snap in _class_snap.values():
-        _check_ns(cls.__module__ + "." + cls.__qualname__, dict(vars(cls)), snap, found,
-                  lambda k, v, c=cls: type.__setattr__(c, k, v))
-    for label, (obj, snap) in _obj_snap.items():
-        ns = getattr(obj, "__dict__", {})
-        for key in list(ns):
-            if key not in snap and callable(ns[key]) and hasattr(type(obj), key):
-                found.append(f"a method of {label} ({key}) was replaced")
-                del ns[key]
-        _check_ns(label, ns, snap, found, ns.__setitem__)
-    if sys.stdout is not _stdout or sys.stderr is not _stderr:
-        sys.stdout, sys.stderr = _stdout, _stderr
-    if (_ip.custom_exceptions, _ip.CustomTB) != _custom:
-        found.append("IPython's exception handler was replaced (set_custom_exc)")
-        _ip.custom_exceptions, _ip.CustomTB = _custom
-    for label, current in _lists.items():
-        if list(current) != _list_snap[label]:
-            found.append(f"IPython's {label} were changed")
-            current[:] = _list_snap[label]
-    for event, callbacks in _ip.events.callbacks.items():
-        wanted = _events_snap.get(event, [])
-        if callbacks != wanted:  # learner hooks could patch before, or read, the test
-            callbacks[:] = wanted
-    ns = _ip.user_ns
-    for statement in _REIMPORTS:
-        genuine = {"__builtins__": builtins}
-        try:
-            exec(statement, genuine)
-        except Exception:
-            continue
-        for name, value in genuine.items():
-            if name != "__builtins__":
-                if name in ns and ns[name] is not value:
-                    found.append(f"{name} (imported by the notebook) was rebound")
-                ns[name] = value
-    if ns.get("__builtins__") is not builtins:
-        found.append("__builtins__ was replaced")
-        ns["__builtins__"] = builtins
-    stash = {}
-    for key in list(ns):
-        if key in _builtins_snap and not key.startswith("_") and ns[key] is not _builtins_snap[key]:
-            stash[key] = ns.pop(key)
-    _state["stash"] = stash
-    return found
-
-
-def _verdict(found):
-    _state["count"] += 1
-    status = "ok" if not found else "tampered: " + "; ".join(sorted(set(found)))[:2000]
-    text = f"{_state['count']} {status}"
-    mac = hmac.new(_SECRET, text.encode(), hashlib.sha256).hexdigest()[:32]
-    _stdout.write(f"nnfw-guard {_state['count']} {mac} {status}\n")
-    _stdout.flush()
-
-
-def _pre_run_cell(info):
-    if (getattr(info, "raw_cell", "") or "").strip() == _MARK:
-        _verdict(_restore())
-        _state["hold"] = 2  # the guard cell and the test cell after it
-
-
-def _post_run_cell(result):
-    if _state["stash"]:
-        _state["hold"] -= 1
-        if _state["hold"] <= 0:
-            ns = _ip.user_ns
-            for key, value in _state["stash"].items():
-                ns.setdefault(key, value)
-            _state["stash"] = {}
-
-
-_ip.events.register("pre_run_cell", _pre_run_cell)
-_ip.events.register("post_run_cell", _post_run_cell)
-_events_snap = {e: list(_ip.events.callbacks[e]) for e in _ip.events.callbacks}
-_verdict([])
-"""
 
 
 def _mac(secret: str, text: str) -> str:
@@ -236,13 +61,25 @@ def _mac(secret: str, text: str) -> str:
 
 
 def preamble_source(secret: str, imports: list[str], reimports: list[str] | None = None) -> str:
-    """The hidden first cell: install the guard with a private namespace."""
+    """The hidden first cell: run :mod:`nnfw.grading.run.kernel_guard` privately.
+
+    The module's file is found through the ``nnfw`` package (no ``nnfw.grading`` import in
+    the kernel) and executed in a fresh namespace rather than imported, so nothing in
+    ``sys.modules`` leads to the guard's state.
+    """
     return (
-        "exec(compile("
-        f"{_KERNEL_CODE!r}, '<nnfw-guard>', 'exec'), "
-        f"{{'__name__': '_nnfw_guard', '_SECRET': {secret.encode()!r}, "
-        f"'_IMPORTS': {imports!r}, '_REIMPORTS': {list(reimports or [])!r}, "
-        f"'_MARK': {GUARD_MARK!r}}})"
+        "def _nnfw_guard():\n"
+        "    import importlib.util, os\n"
+        "    base = importlib.util.find_spec('nnfw').submodule_search_locations[0]\n"
+        f"    path = os.path.join(base, *{KERNEL_FILE!r})\n"
+        "    with open(path, encoding='utf-8') as fh:\n"
+        "        code = compile(fh.read(), path, 'exec')\n"
+        "    ns = {'__name__': '_nnfw_guard'}\n"
+        "    exec(code, ns)\n"
+        f"    ns['install']({secret.encode()!r}, {imports!r}, {list(reimports or [])!r}, "
+        f"{GUARD_MARK!r})\n"
+        "_nnfw_guard()\n"
+        "del _nnfw_guard\n"
     )
 
 
@@ -332,7 +169,7 @@ def tamper_error(message: str) -> NotebookNode:
     )
 
 
-def merge_back(nb: NotebookNode, executed: list[dict[str, Any]], secret: str) -> list[str]:
+def merge_back(nb: NotebookNode, executed: list[dict[str, Any] | None], secret: str) -> list[str]:
     """Copy the executed outputs into the trusted ``nb``; return problems found.
 
     ``executed`` holds, for every cell of :func:`add_hidden_cells`'s notebook in order, the

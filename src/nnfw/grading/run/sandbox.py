@@ -1,12 +1,12 @@
 """Run one notebook's kernel in a sandbox, with limits; return only its outputs.
 
-The trusted grader (nbgrader's autograde in :mod:`nnfw.grading.worker`) never runs learner code
-itself. For each notebook, :class:`~nnfw.grading.preprocessors.SandboxedExecute` calls
+The trusted grader (nbgrader's autograde in :mod:`nnfw.grading.run.worker`) never runs learner code
+itself. For each notebook, :class:`~nnfw.grading.run.preprocessors.SandboxedExecute` calls
 :func:`execute`, which
 
 1. copies the student's autograded folder (the submitted notebooks and files) into a fresh
    temporary folder, the *scratch* folder: the only place the sandbox can write;
-2. starts ``python -m nnfw.grading.sandbox`` (the *executor*) inside bubblewrap (``bwrap``):
+2. starts ``python -m nnfw.grading.run.executor`` (the *executor*) inside bubblewrap (``bwrap``):
    a new mount namespace whose root is an empty tmpfs holding read-only binds of the system
    (``/usr``, ``/lib``, a few ``/etc`` files), the Python environment and the ``nnfw``
    package, the scratch folder read-write at ``/sandbox`` (also ``HOME`` and the working
@@ -15,7 +15,7 @@ itself. For each notebook, :class:`~nnfw.grading.preprocessors.SandboxedExecute`
    workspace, the gradebook, the source notebooks with hidden tests, other students and the
    course repository are not mounted at all;
 3. sends the notebook to run (the graded cells as the grader restored them, plus the
-   guard's hidden cells, :mod:`nnfw.grading.guard`) on the executor's stdin; the executor
+   guard's hidden cells, :mod:`nnfw.grading.run.guard`) on the executor's stdin; the executor
    sets resource limits on itself (inherited by the kernel: data segment size per process,
    file size, no core dumps), runs the kernel with nbclient (per-cell timeout, a wall-clock
    limit for the whole notebook, capped output) and streams each cell's outputs back as one
@@ -28,7 +28,7 @@ itself. For each notebook, :class:`~nnfw.grading.preprocessors.SandboxedExecute`
 5. deletes the scratch folder.
 
 Only outputs come back: the trusted side keeps its own copy of every cell's source and
-metadata and merges the outputs into it (:func:`nnfw.grading.guard.merge_back`), so nothing
+metadata and merges the outputs into it (:func:`nnfw.grading.run.guard.merge_back`), so nothing
 the sandbox says can change which cells are graded or how many points they carry. The
 gradebook is written by the trusted processes only.
 
@@ -39,7 +39,6 @@ the grader prints a loud warning: learner code then runs with the instructor's r
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -52,11 +51,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
+from nnfw.grading.messages import (
+    CellReport,
+    ExecutorError,
+    ExecutorJob,
+    Finished,
+    KernelInfo,
+    parse_reply,
+)
+from nnfw.grading.settings import Limits
+
 #: Where the scratch folder appears inside the sandbox (HOME and working directory).
 SANDBOX_HOME = "/sandbox"
-#: Error names the grader gives cells it stopped.
-LIMIT_ENAME = "ResourceLimit"
-NOTEBOOK_TIMEOUT_ENAME = "NotebookTimeLimit"
+#: The module the sandbox runs (:mod:`nnfw.grading.run.executor`).
+EXECUTOR = "nnfw.grading.run.executor"
 #: Environment variables passed through to the sandbox (prefixes).
 _PASS_ENV = ("NNFW_", "OMP_", "MKL_", "OPENBLAS_", "TF_", "KERAS_", "CUDA_", "TORCH_", "XLA_")
 _ETC = (
@@ -74,19 +82,6 @@ _ETC = (
     "/etc/fonts",
 )
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits for one notebook's sandbox (``nnfw grade --help`` names the options)."""
-
-    cell_timeout: int = 300
-    notebook_timeout: int = 1800
-    memory_mb: int = 4096
-    max_processes: int = 64
-    max_output_chars: int = 2_000_000
-    file_size_mb: int = 1024
-    tmp_mb: int = 512
 
 
 @dataclass
@@ -207,13 +202,18 @@ def bwrap_command(scratch: Path, limits: Limits) -> list[str]:
     for dev in sorted(Path("/dev").glob("nvidia*")):  # GPUs, when the grader has them
         cmd += ["--dev-bind-try", str(dev), str(dev)]
     cmd += ["--bind", str(scratch), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
-    cmd += ["--", sys.executable, "-m", "nnfw.grading.sandbox"]
+    cmd += ["--", sys.executable, "-m", EXECUTOR]
     return cmd
 
 
-def sandbox_env(home: str) -> dict[str, str]:
-    """The executor's environment: nothing of the instructor's but a few settings."""
+def sandbox_env(home: str, kernel_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The executor's environment: nothing of the instructor's but a few settings.
+
+    ``kernel_env`` (the job's thread counts and fast mode, chosen by the coordinator) wins
+    over this process's own environment.
+    """
     env = {k: v for k, v in os.environ.items() if k.startswith(_PASS_ENV)}
+    env.update({k: v for k, v in (kernel_env or {}).items() if k.startswith(_PASS_ENV)})
     tmp = "/tmp" if home == SANDBOX_HOME else str(Path(home) / ".tmp")
     env.update(
         PATH=os.pathsep.join(
@@ -231,7 +231,7 @@ def sandbox_env(home: str) -> dict[str, str]:
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
         NBGRADER_EXECUTION="autograde",
-        NNFW_FAST=os.environ.get("NNFW_FAST") or "1",
+        NNFW_FAST=env.get("NNFW_FAST") or "1",
         NNFW_SANDBOX_LOG=f"{home}/.nnfw-executor.log",
     )
     if home != SANDBOX_HOME:
@@ -300,8 +300,18 @@ def _kill(proc: subprocess.Popen[bytes], mode: str) -> None:
             pass
 
 
-def _watch(proc: subprocess.Popen[bytes], limits: Limits, mode: str, verdict: list[str]) -> None:
-    """Poll the sandbox's processes; kill it on the first limit it passes."""
+def _watch(
+    proc: subprocess.Popen[bytes],
+    limits: Limits,
+    mode: str,
+    verdict: list[str],
+    job_limit: int = 0,
+) -> None:
+    """Poll the sandbox's processes; kill it on the first limit it passes.
+
+    ``job_limit`` (seconds, 0: none) is the grading job's own limit: past it the sandbox is
+    stopped even if the notebook's limits would allow more.
+    """
 
     start = time.monotonic()
     hard = limits.notebook_timeout + 60
@@ -329,6 +339,8 @@ def _watch(proc: subprocess.Popen[bytes], limits: Limits, mode: str, verdict: li
                     f"ran longer than the notebook limit of {limits.notebook_timeout} s and was "
                     "stopped"
                 )
+            elif job_limit and time.monotonic() - start > job_limit:
+                reason = f"took longer than the grading limit of {job_limit} s and was stopped"
         if reason:
             verdict.append(reason)
             _kill(proc, mode)
@@ -352,6 +364,8 @@ def execute(
     mode: str = "bwrap",
     kernel_name: str = "",
     extra_arguments: list[str] | None = None,
+    kernel_env: dict[str, str] | None = None,
+    job_limit: int = 0,
 ) -> Outcome:
     """Run the notebook (JSON text) in a sandbox over a copy of ``workdir``; see the module."""
     outcome = Outcome(sandboxed=mode == "bwrap")
@@ -360,16 +374,17 @@ def execute(
         if workdir.is_dir():
             shutil.copytree(workdir, scratch, dirs_exist_ok=True, symlinks=True)
         if mode == "bwrap":
-            cmd, cwd, env = bwrap_command(scratch, limits), None, sandbox_env(SANDBOX_HOME)
+            cmd, cwd = bwrap_command(scratch, limits), None
+            env = sandbox_env(SANDBOX_HOME, kernel_env)
         else:
-            cmd = [sys.executable, "-m", "nnfw.grading.sandbox"]
-            cwd, env = str(scratch), sandbox_env(str(scratch))
-        job = {
-            "notebook": notebook_json,
-            "limits": limits.__dict__,
-            "kernel_name": kernel_name,
-            "extra_arguments": list(extra_arguments or []),
-        }
+            cmd = [sys.executable, "-m", EXECUTOR]
+            cwd, env = str(scratch), sandbox_env(str(scratch), kernel_env)
+        job = ExecutorJob(
+            notebook=notebook_json,
+            limits=limits,
+            kernel_name=kernel_name,
+            extra_arguments=tuple(extra_arguments or ()),
+        )
         lines: list[bytes] = []
         verdict: list[str] = []
         try:
@@ -391,11 +406,13 @@ def execute(
             daemon=True,
         )
         reader.start()
-        watcher = threading.Thread(target=_watch, args=(proc, limits, mode, verdict), daemon=True)
+        watcher = threading.Thread(
+            target=_watch, args=(proc, limits, mode, verdict, job_limit), daemon=True
+        )
         watcher.start()
         try:
             assert proc.stdin is not None
-            proc.stdin.write(json.dumps(job).encode())
+            proc.stdin.write(job.to_json().encode())
             proc.stdin.close()
         except OSError:
             pass
@@ -421,159 +438,17 @@ def execute(
 
 
 def _parse(lines: list[bytes], outcome: Outcome) -> None:
-    """Read the executor's JSON lines; anything malformed is ignored."""
+    """Read the executor's replies (:func:`~nnfw.grading.messages.parse_reply`)."""
     cells: dict[int, dict[str, Any]] = {}
     for raw in lines:
-        try:
-            msg = json.loads(raw)
-        except ValueError:
-            continue
-        if not isinstance(msg, dict):
-            continue
-        if isinstance(msg.get("cell"), int) and isinstance(msg.get("outputs"), list):
-            cells[msg["cell"]] = {
-                "outputs": [o for o in msg["outputs"] if isinstance(o, dict)],
-                "execution_count": msg.get("execution_count")
-                if isinstance(msg.get("execution_count"), int)
-                else None,
-            }
-        elif isinstance(msg.get("language_info"), dict):
-            outcome.language_info = msg["language_info"]
-        elif msg.get("done") is True:
+        reply = parse_reply(raw)
+        if isinstance(reply, CellReport):
+            cells[reply.cell] = {"outputs": reply.outputs, "execution_count": reply.execution_count}
+        elif isinstance(reply, KernelInfo):
+            outcome.language_info = reply.language_info
+        elif isinstance(reply, Finished):
             outcome.finished = True
-        elif isinstance(msg.get("error"), str):
-            outcome.error = msg["error"][:300]
+        elif isinstance(reply, ExecutorError):
+            outcome.error = reply.error
     if cells:
         outcome.cells = [cells.get(i) for i in range(max(cells) + 1)]
-
-
-# --- the executor (runs inside the sandbox) -------------------------------------------------
-
-
-def _set_limits(limits: dict[str, Any]) -> None:
-    import resource
-
-    def cap(which: int, value: int) -> None:
-        try:
-            _soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY:
-                value = min(value, hard)
-            resource.setrlimit(which, (value, value))
-        except (ValueError, OSError):
-            pass
-
-    mb = 1024 * 1024
-    if limits.get("memory_mb"):
-        cap(resource.RLIMIT_DATA, int(limits["memory_mb"]) * mb)
-    cap(resource.RLIMIT_FSIZE, int(limits.get("file_size_mb", 1024)) * mb)
-    cap(resource.RLIMIT_CORE, 0)
-    if os.geteuid() != 0 and limits.get("max_processes"):
-        # counts every process and thread of this user; a backstop for the watchdog
-        try:
-            total = int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
-        except (OSError, ValueError, IndexError):
-            total = 4096
-        cap(resource.RLIMIT_NPROC, total + 32 * int(limits["max_processes"]))
-
-
-def _not_dumpable() -> None:
-    """Keep the kernel (same user) from reading this process's memory, which holds the
-    notebook with its hidden tests (``/proc/PID/mem``; PR_SET_DUMPABLE = 4)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
-
-
-def main() -> int:
-    """The executor: read a job on stdin, run it, stream cell outputs as JSON lines."""
-    raw = sys.stdin.buffer.read()
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")  # not inherited by the kernel
-    log = os.open(
-        os.environ.get("NNFW_SANDBOX_LOG", os.devnull), os.O_WRONLY | os.O_CREAT | os.O_APPEND
-    )
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    job = json.loads(raw)
-    limits = job["limits"]
-    _set_limits(limits)
-    _not_dumpable()
-
-    from nnfw.grading.course import skip_slow_imports
-
-    skip_slow_imports()
-    import nbformat
-    from nbclient import NotebookClient
-    from nbformat.notebooknode import NotebookNode
-
-    from nnfw.grading.execution import ERROR_ON_TIMEOUT, GuardedMixin
-
-    lock = threading.Lock()
-
-    def send(msg: dict[str, Any]) -> None:
-        with lock:
-            out.write(json.dumps(msg) + "\n")
-            out.flush()
-
-    class Runner(GuardedMixin, NotebookClient):
-        def run(self) -> None:
-            self.reset_guards()
-            with self.setup_kernel():
-                assert self.kc is not None
-                info = self.wait_for_reply(self.kc.kernel_info())
-                if info:
-                    send({"language_info": dict(info["content"].get("language_info", {}))})
-                for index, cell in enumerate(self.nb.cells):
-                    self.run_one(cell, index)
-
-        def run_one(self, cell: Any, index: int) -> None:
-            try:
-                cell = self.guarded_cell(cell, index)
-            except Exception as exc:  # noqa: BLE001 - a kernel broken by learner code
-                broken = NotebookNode(
-                    output_type="error",
-                    ename="KernelBroken",
-                    evalue=f"the kernel stopped answering properly ({type(exc).__name__})",
-                    traceback=[],
-                )
-                cell.outputs = [*cell.get("outputs", []), broken]
-            send(
-                {
-                    "cell": index,
-                    "outputs": cell.get("outputs", []),
-                    "execution_count": cell.get("execution_count"),
-                }
-            )
-
-    nb = nbformat.reads(job["notebook"], as_version=4)
-    runner = Runner(
-        nb,
-        resources={"metadata": {"path": str(Path.cwd())}},
-        timeout=int(limits["cell_timeout"]),
-        notebook_timeout=int(limits["notebook_timeout"]),
-        max_output_chars=int(limits["max_output_chars"]),
-        interrupt_on_timeout=True,
-        allow_errors=True,
-        raise_on_iopub_timeout=False,
-        error_on_timeout=ERROR_ON_TIMEOUT,
-        kernel_name=job.get("kernel_name") or "python3",
-        # the sandbox is thrown away with the kernel: no need to wait for a clean exit
-        shutdown_kernel="immediate",
-    )
-    if job.get("extra_arguments"):
-        runner.extra_arguments = job["extra_arguments"]
-    try:
-        runner.run()
-    except Exception as exc:  # noqa: BLE001 - reported to the trusted side, which decides
-        send({"error": f"{type(exc).__name__}: {exc}"})
-        return 1
-    send({"done": True})
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,14 +25,13 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from nnfw.grading.course import IGNORED_NAMES
 
-__all__ = ["LEARNER_CONFIG", "StartResult", "find_course", "lab_command", "register", "start"]
+__all__ = ["LEARNER_CONFIG", "StartError", "StartResult", "find_course", "lab_command", "start"]
 
 #: The Jupyter configuration folder of the learner set-up (see the module docstring).
-LEARNER_CONFIG = Path(__file__).resolve().parent / "learner_config"
+LEARNER_CONFIG = Path(__file__).resolve().parents[1] / "learner_config"
 #: Where ``nnfw start`` puts the work folder when none is given (relative to the course root).
 DEFAULT_WORK = "work"
 
@@ -54,7 +53,7 @@ class StartResult:
 def find_course(start_dir: Path | None = None) -> Path:
     """The folder holding ``course/``: at or above ``start_dir`` (cwd), else this checkout's."""
     here = (start_dir or Path.cwd()).resolve()
-    candidates = [here, *here.parents, Path(__file__).resolve().parents[2]]
+    candidates = [here, *here.parents, Path(__file__).resolve().parents[3]]
     for folder in candidates:
         if (folder / "course").is_dir() and any((folder / "course").glob("*/*.ipynb")):
             return folder
@@ -181,75 +180,3 @@ def lab_command(
         *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)),
     ]
     return argv, {"JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
-
-
-# --- the command --------------------------------------------------------------------------------
-
-
-def _cmd_start(args: Any) -> int:
-    try:
-        result = start(Path(args.folder) if args.folder else None)
-    except StartError as exc:
-        print(f"nnfw start: error: {exc}", file=sys.stderr)
-        return 2
-    shown = result.work
-    print(f"[nnfw] your work folder: {shown}")
-    if result.copied:
-        print(f"[nnfw] copied {len(result.copied)} file(s) from course/")
-    if result.kept:
-        print(
-            f"[nnfw] kept {len(result.kept)} file(s) already there (yours; never overwritten). "
-            "For a fresh copy of a notebook, rename yours and run `nnfw start` again."
-        )
-    if result.ignored_by_git.startswith("added"):
-        print(f"[nnfw] git will not track it: {result.ignored_by_git}")
-    if args.no_lab:
-        print(f"[nnfw] open it with: nnfw start {shown}   (or: jupyter lab {shown})")
-        return 0
-    argv, env = lab_command(
-        result.work, port=args.port, open_browser=not args.no_browser, extra_args=args.lab_args
-    )
-    print("[nnfw] starting JupyterLab (stop it with Ctrl+C; your notebooks save as you go)")
-    sys.stdout.flush()
-    if os.name == "posix":  # become JupyterLab: Ctrl+C and kill reach the server itself
-        os.execve(argv[0], argv, {**os.environ, **env})
-    try:  # pragma: no cover - Windows
-        return subprocess.call(argv, env={**os.environ, **env})
-    except KeyboardInterrupt:  # pragma: no cover
-        return 0
-
-
-def register(sub: Any) -> None:
-    """Add ``nnfw start`` to ``nnfw``'s subparsers."""
-    import argparse
-
-    p = sub.add_parser(
-        "start",
-        help="copy the course into your work folder and open it in JupyterLab; for learners",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Copy the notebooks of course/ into your own work folder (default: work/ "
-        "in the course repository, which git ignores) and open JupyterLab there. Files "
-        "already in the work folder are never overwritten, so it is safe to run again: it "
-        "adds only what is new.\n\nexamples:\n"
-        "  nnfw start                  # work/ in the course repository\n"
-        "  nnfw start ~/nnfw-work      # another folder\n"
-        "  nnfw start --no-lab         # only copy\n"
-        "  nnfw start --no-browser --port 8890\n\n"
-        "JupyterLab runs with the learner set-up: no nbgrader instructor tools, no news "
-        "pop-up, the landing page (README.md) open.",
-    )
-    p.add_argument("folder", nargs="?", metavar="FOLDER", help="your work folder (default: work/)")
-    p.add_argument("--no-lab", action="store_true", help="only copy; do not start JupyterLab")
-    p.add_argument("--no-browser", action="store_true", help="start JupyterLab without a browser")
-    p.add_argument(
-        "--port", type=int, default=None, help="JupyterLab's port (default: 8888 or free)"
-    )
-    p.add_argument(
-        "--lab-arg",
-        dest="lab_args",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="pass ARG on to jupyter lab (repeatable), e.g. --lab-arg=--ServerApp.token=abc",
-    )
-    p.set_defaults(func=_cmd_start)

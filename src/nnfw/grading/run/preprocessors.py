@@ -5,10 +5,9 @@
     no longer aborts the whole notebook: the cell gets an error output, later cells are
     marked "not run", and the cells before keep their scores. Output is capped per cell, so
     a loop that prints forever cannot fill the grader's memory.
-:class:`TaskStubs`
-    nbgrader's ``ClearSolutions`` with a stub that names its task,
-    ``raise NotImplementedError("Task 3 is not answered yet")``, so the learner's kernel can
-    say "Task 3: not answered yet" instead of a traceback (:mod:`nnfw.selfcheck`).
+:class:`SandboxedExecute`
+    nbgrader's ``Execute`` whose kernel runs in a sandbox (:mod:`nnfw.grading.run.sandbox`),
+    with the anti-tamper guard (:mod:`nnfw.grading.run.guard`); only outputs come back.
 :class:`StderrToStdout`
     nbgrader scores a test cell with any stderr output as 0. Framework warnings (PyTorch,
     TensorFlow, Lightning) go to stderr, so correct answers would lose points. This turns
@@ -21,10 +20,10 @@ from __future__ import annotations
 from typing import Any
 
 from nbformat.notebooknode import NotebookNode
-from nbgrader.preprocessors import ClearSolutions, Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer, List, Unicode
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Bool, Dict, Integer, List, Unicode
 
-from nnfw.grading.execution import (
+from nnfw.grading.run.execution import (
     KERNEL_DIED,
     LIMIT,
     NOT_RUN,
@@ -43,7 +42,6 @@ __all__ = [
     "GuardedExecute",
     "SandboxedExecute",
     "StderrToStdout",
-    "TaskStubs",
 ]
 _error = error_output
 
@@ -51,7 +49,7 @@ _error = error_output
 class GuardedExecute(GuardedMixin, Execute):
     """nbgrader's Execute that survives a dead kernel, caps output and has a notebook limit.
 
-    The behaviour is :class:`nnfw.grading.execution.GuardedMixin`'s (shared with the
+    The behaviour is :class:`nnfw.grading.run.execution.GuardedMixin`'s (shared with the
     sandbox's executor, which does not import nbgrader).
     """
 
@@ -77,22 +75,28 @@ class SandboxedExecute(Execute):
 
     The notebook nbgrader hands over (answers as submitted, locked and test cells restored
     from the gradebook's source) stays in this trusted process. A copy with the guard's
-    hidden cells (:func:`nnfw.grading.guard.add_hidden_cells`) runs in the sandbox
-    (:func:`nnfw.grading.sandbox.execute`); the outputs are merged back cell by cell
-    (:func:`nnfw.grading.guard.merge_back`). Cells the sandbox never reported (it was stopped
-    for memory, processes or time) get an error output naming the reason.
+    hidden cells (:func:`nnfw.grading.run.guard.add_hidden_cells`) runs in the sandbox
+    (:func:`nnfw.grading.run.sandbox.execute`); the outputs are merged back cell by cell
+    (:func:`nnfw.grading.run.guard.merge_back`). Cells the sandbox never reported (it was
+    stopped for memory, processes or time) get an error output naming the reason.
+
+    Its settings come from the job (:class:`nnfw.grading.messages.NotebookJob`), set by the
+    worker; their defaults live in :mod:`nnfw.grading.settings` only.
     """
 
     extra_arguments = List(
         ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
         help="Extra kernel arguments: no history file, and no kernel log chatter.",
     ).tag(config=True)
-    max_output_chars = Integer(2_000_000, help="Most output characters per cell.").tag(config=True)
-    notebook_timeout = Integer(1800, help="Seconds the whole notebook may run.").tag(config=True)
-    memory_mb = Integer(4096, help="Memory (MB) the sandbox may use; 0: no limit.").tag(config=True)
-    max_processes = Integer(64, help="Processes the sandbox may start.").tag(config=True)
-    sandbox = Unicode("bwrap", help="'bwrap' or 'none' (no sandbox).").tag(config=True)
+    limits = Dict(help="nnfw.grading.settings.Limits, as a dict (default: its defaults).").tag(
+        config=True
+    )
+    sandbox = Unicode(help="'bwrap' or 'none', resolved by the worker.").tag(config=True)
     guard = Bool(True, help="Add the anti-tamper guard cells.").tag(config=True)
+    kernel_env = Dict(help="Environment for the kernel (thread counts, fast mode).").tag(
+        config=True
+    )
+    job_limit = Integer(0, help="Seconds the grading job may take (0: no limit).").tag(config=True)
 
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
@@ -104,27 +108,24 @@ class SandboxedExecute(Execute):
 
         import nbformat
 
-        from nnfw.grading import guard, sandbox
+        from nnfw.grading.run import guard, sandbox
+        from nnfw.grading.settings import Limits
 
         resources = resources if resources is not None else {}
         path = Path(resources.get("metadata", {}).get("path") or ".")
         secret = secrets.token_hex(16)
         to_run = guard.add_hidden_cells(nb, secret) if self.guard else copy.deepcopy(nb)
-        limits = sandbox.Limits(
-            cell_timeout=int(self.timeout or 0) or 300,
-            notebook_timeout=self.notebook_timeout,
-            memory_mb=self.memory_mb,
-            max_processes=self.max_processes,
-            max_output_chars=self.max_output_chars,
-        )
+        limits = Limits.from_dict(self.limits) if self.limits else Limits()
         kernel = nb.metadata.get("kernelspec", {}).get("name", "")
         outcome = sandbox.execute(
             nbformat.writes(to_run),
             path,
             limits,
-            mode=self.sandbox,
+            mode=self.sandbox or "bwrap",
             kernel_name=kernel,
             extra_arguments=list(self.extra_arguments),
+            kernel_env=dict(self.kernel_env),
+            job_limit=self.job_limit,
         )
         cells = outcome.cells
         if self.guard:
@@ -149,7 +150,7 @@ class SandboxedExecute(Execute):
         nb: NotebookNode, to_run: NotebookNode, cells: list[Any], reason: str
     ) -> None:
         """Give the cells the sandbox never reported an error naming why it was stopped."""
-        from nnfw.grading.guard import HIDDEN_KEY as hidden_key
+        from nnfw.grading.run.guard import HIDDEN_KEY as hidden_key
 
         reported = {
             id(c)
@@ -182,32 +183,3 @@ class StderrToStdout(NbGraderPreprocessor):
                     lines = output.get("text", "").splitlines(keepends=True)
                     output["text"] = "".join(f"[stderr] {line}" for line in lines)
         return cell, resources
-
-
-#: The learner's stub; ``{task}`` is the task number from the answer cell's grade id.
-TASK_STUB = '# YOUR CODE HERE\nraise NotImplementedError("Task {task} is not answered yet")'
-
-
-class TaskStubs(ClearSolutions):
-    """``ClearSolutions`` whose Python stub names the task (``task3_one_hot`` -> "Task 3").
-
-    It replaces ``ClearSolutions`` in ``generate_assignment`` (both ``nnfw release`` and the
-    grader's own gradebook), so checksums and the gradebook agree with ``course/``. An answer
-    cell whose id has no task number gets nbgrader's configured stub.
-    """
-
-    def preprocess_cell(
-        self, cell: NotebookNode, resources: Any, cell_index: int
-    ) -> tuple[NotebookNode, Any]:
-        from nnfw.selfcheck import task_number
-
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        task = task_number(grade_id) if cell.cell_type == "code" else None
-        if task is None:
-            return super().preprocess_cell(cell, resources, cell_index)
-        saved = self.code_stub
-        self.code_stub = {**saved, "python": TASK_STUB.format(task=task)}
-        try:
-            return super().preprocess_cell(cell, resources, cell_index)
-        finally:
-            self.code_stub = saved

@@ -1,8 +1,8 @@
 """Running a notebook so that learner code cannot stop the run: shared execution logic.
 
-:class:`GuardedMixin` is mixed into nbgrader's ``Execute`` (:class:`~nnfw.grading.preprocessors.
+:class:`GuardedMixin` is mixed into nbgrader's ``Execute`` (:class:`~nnfw.grading.run.preprocessors.
 GuardedExecute`, used by ``nnfw check``) and into nbclient's ``NotebookClient`` (the sandbox's
-executor, :mod:`nnfw.grading.sandbox`, which does not import nbgrader: it starts once per
+executor, :mod:`nnfw.grading.run.sandbox`, which does not import nbgrader: it starts once per
 graded notebook, so its start-up time is grading overhead). It makes a run survive:
 
 - a kernel that dies (``os._exit``, a segfault, out of memory): the cell gets an error output,
@@ -23,12 +23,14 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from traitlets import HasTraits, Integer, List
 
+from nnfw.grading.settings import Limits
+
 KERNEL_DIED = "KernelDied"
 NOT_RUN = "NotRun"
 NOTEBOOK_TIMEOUT = "NotebookTimeLimit"
 LIMIT = "ResourceLimit"
 CELL_TIMEOUT = "CellTimeoutError"
-#: Metadata key of the cells the grader adds (:mod:`nnfw.grading.guard`).
+#: Metadata key of the cells the grader adds (:mod:`nnfw.grading.run.guard`).
 HIDDEN_KEY = "nnfw_hidden"
 OUTPUT_CAPPED_NOTE = "[nnfw] output truncated: this cell printed more than {limit} characters\n"
 #: nbgrader's error for a cell that timed out (its ``Execute.error_on_timeout``).
@@ -61,7 +63,7 @@ class GuardedMixin(HasTraits):
     ).tag(config=True)
 
     max_output_chars = Integer(
-        2_000_000, help="Most characters of output kept per cell (-1: no limit)."
+        Limits.max_output_chars, help="Most characters of output kept per cell (-1: no limit)."
     ).tag(config=True)
 
     notebook_timeout = Integer(

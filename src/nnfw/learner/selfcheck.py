@@ -19,7 +19,7 @@ and points) and prints one line per task from the recorded outcomes, a total of 
 tests, and a reminder that the hidden tests decide the grade. It never runs anything again
 and never raises: it reports what last ran in this kernel, so it is instant.
 
-``nnfw check NOTEBOOK`` (:mod:`nnfw.grading.check`) is the same report from a fresh kernel.
+``nnfw check NOTEBOOK`` (:mod:`nnfw.learner.check`) is the same report from a fresh kernel.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 
 __all__ = ["TaskLine", "check_my_work", "install", "not_answered_message", "task_number"]
 
-#: The stub's message starts with this (see nnfw.grading.release.TaskStubs).
+#: The stub's message starts with this (see nnfw.authoring.release.TaskStubs).
 _STUB = re.compile(r"^\s*Task (\d+) is not answered yet")
 _STUB_IN_SOURCE = re.compile(r"NotImplementedError\(\s*[\"']Task (\d+) is not answered yet")
 _TASK_ID = re.compile(r"task_?(\d+)", re.IGNORECASE)

@@ -1,0 +1,209 @@
+"""Schedule: run the grading jobs on Dask distributed, embedded or on a cluster.
+
+By default :class:`Scheduler` starts an embedded ``LocalCluster``: one worker *process* per
+``--jobs`` slot (one thread each), scheduler and workers on 127.0.0.1 only, no dashboard,
+each worker preloading the grader (:func:`nnfw.grading.run.worker.dask_setup`). With
+``--scheduler tcp://HOST:PORT`` it connects to a running cluster instead (see
+``docs/architecture.md``, "Grading on a cluster").
+
+Jobs and results are plain messages (:class:`~nnfw.grading.messages.NotebookJob` and
+:class:`~nnfw.grading.messages.NotebookGrade`, pickled by Dask): workers need no shared file
+system. :meth:`Scheduler.run` yields results as they arrive, so the coordinator merges each
+into the gradebook at once and stays the only writer.
+
+A worker that dies (killed, out of memory) takes its running job with it; Dask runs the job
+again on another worker, and when it has failed ``retries + 1`` times (the embedded cluster's
+``distributed.scheduler.allowed-failures``; a remote cluster uses its own setting) the job
+comes back as a failed result with a reason. The batch never stops for it. Workers that
+advertise a ``GPU`` resource (``dask worker ... --resources GPU=1``) receive the PyTorch
+notebooks, one at a time per GPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Self
+
+from nnfw.grading.course import GradingError, short
+from nnfw.grading.messages import NotebookGrade, NotebookJob
+
+#: The Dask resource a GPU worker advertises; PyTorch notebooks ask for one unit of it.
+GPU_RESOURCE = "GPU"
+#: Seconds to wait for a remote scheduler to answer.
+CONNECT_TIMEOUT = 30
+
+
+def _is_pytorch(notebook: str) -> bool:
+    from nnfw.authoring.notebooks import framework_of
+
+    return framework_of(f"{notebook}.ipynb") == "torch"
+
+
+class Scheduler:
+    """Where the jobs run: an embedded cluster (``address=None``) or one at ``address``.
+
+    Use as a context manager; :meth:`start` may be called early (it starts the embedded
+    cluster in a background thread, so its start-up overlaps the coordinator's set-up).
+    """
+
+    def __init__(self, address: str | None, workers: int, *, retries: int = 1) -> None:
+        self.address = address
+        self.workers = workers
+        self.retries = retries
+        self.cluster: Any = None
+        self.client: Any = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self._gpu_workers = 0
+
+    # --- start and stop ----------------------------------------------------------------------
+
+    def start(self) -> Scheduler:
+        """Start connecting (or starting the embedded cluster) in the background."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._connect, name="nnfw-dask", daemon=True)
+            self._thread.start()
+        return self
+
+    def _connect(self) -> None:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+
+            if self.address is None:
+                with dask.config.set(
+                    {
+                        "distributed.scheduler.allowed-failures": self.retries,
+                        # one job per worker thread at a time: a dying worker takes only its
+                        # running job with it, and queued jobs go to whichever worker is free
+                        "distributed.scheduler.worker-saturation": 1.0,
+                        "distributed.worker.daemon": False,  # the workers' sandboxes are children
+                    }
+                ):
+                    self.cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        host="127.0.0.1",
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                        preload=["nnfw.grading.run.worker"],
+                    )
+                self.client = Client(self.cluster, set_as_default=False)
+            else:
+                self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in wait()
+            self._error = exc
+
+    def wait(self) -> Scheduler:
+        """Block until the cluster is usable; raise :class:`GradingError` if it is not."""
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            where = self.address or "the embedded Dask cluster"
+            msg = f"could not start grading on {where}: {short(self._error, 200)}"
+            if self.address is not None:
+                msg += (
+                    ". Is `dask scheduler` running there, and is the address "
+                    "tcp://HOST:PORT (default port 8786)?"
+                )
+            raise GradingError(msg)
+        info = self.client.scheduler_info()
+        workers = info.get("workers", {})
+        if self.address is not None and not workers:
+            msg = f"the Dask scheduler at {self.address} has no workers: start `dask worker`"
+            raise GradingError(msg)
+        self._gpu_workers = sum(
+            1 for w in workers.values() if w.get("resources", {}).get(GPU_RESOURCE)
+        )
+        return self
+
+    def describe(self) -> str:
+        """One line for the progress output: where the jobs run."""
+        if self.client is None:
+            return "not started"
+        workers = len(self.client.scheduler_info().get("workers", {}))
+        where = "an embedded Dask cluster" if self.address is None else f"Dask at {self.address}"
+        gpus = f", {self._gpu_workers} with a GPU" if self._gpu_workers else ""
+        return f"{where}, {workers} worker(s){gpus}"
+
+    def close(self) -> None:
+        """Disconnect; stop the embedded cluster and its workers."""
+        if self._thread is not None:
+            self._thread.join()
+        for thing in (self.client, self.cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001, S110 - closing must not hide the real error
+                    pass
+        self.client = self.cluster = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- running jobs ------------------------------------------------------------------------
+
+    def run(
+        self, jobs: Sequence[NotebookJob], *, on_submit: Callable[[NotebookJob], None] | None = None
+    ) -> Iterator[tuple[NotebookJob, NotebookGrade]]:
+        """Submit ``jobs``; yield ``(job, result)`` as each finishes, failures included."""
+        from distributed import as_completed
+
+        from nnfw.grading.run.worker import grade_notebook
+
+        self.wait()
+        futures = {}
+        for n, job in enumerate(jobs):
+            resources = (
+                {GPU_RESOURCE: 1} if self._gpu_workers and _is_pytorch(job.notebook) else None
+            )
+            future = self.client.submit(
+                grade_notebook,
+                job,
+                key=f"nnfw-grade-{n}-{job.student}-{job.notebook}",
+                pure=False,
+                resources=resources,
+            )
+            futures[future] = job
+            if on_submit is not None:
+                on_submit(job)
+        if not futures:
+            return
+        for future in as_completed(list(futures), loop=self.client.loop):
+            job = futures.pop(future)
+            yield job, self._result(future, job)
+            future.release()
+
+    def _result(self, future: Any, job: NotebookJob) -> NotebookGrade:
+        from distributed.scheduler import KilledWorker
+
+        try:
+            result = future.result()
+        except KilledWorker:
+            return NotebookGrade(
+                student=job.student,
+                notebook=job.notebook,
+                failure=(
+                    f"the grader's worker process died while grading it, {self.retries + 1} "
+                    "time(s) (killed, or out of memory outside the sandbox)"
+                ),
+            )
+        except Exception as exc:  # noqa: BLE001 - a lost job costs that notebook only
+            return NotebookGrade(
+                student=job.student,
+                notebook=job.notebook,
+                failure=f"the grader crashed ({type(exc).__name__}: {short(exc, 200)})",
+            )
+        if not isinstance(result, NotebookGrade):
+            return NotebookGrade(
+                student=job.student, notebook=job.notebook, failure="the worker sent no result"
+            )
+        return result
