@@ -1,8 +1,9 @@
 """Schedule: run the grading jobs on Dask distributed, embedded or on a cluster.
 
 By default :class:`Scheduler` starts an embedded ``LocalCluster``: one worker *process* per
-``--jobs`` slot (one thread each), scheduler and workers on 127.0.0.1 only, no dashboard,
-each worker preloading the grader (:func:`nnfw.grading.run.worker.dask_setup`). With
+``--jobs`` slot (one thread each), scheduler and workers on 127.0.0.1 only,
+each worker preloading the grader (:func:`nnfw.grading.run.worker.dask_setup`); its
+HTTP server listens on a free loopback port. With
 ``--scheduler tcp://HOST:PORT`` it connects to a running cluster instead (see
 ``docs/architecture.md``, "Grading on a cluster").
 
@@ -87,7 +88,9 @@ class Scheduler:
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
-                        dashboard_address=None,
+                        # its HTTP server (health checks; a dashboard if bokeh is
+                        # installed) on a free loopback port, never a fixed one
+                        dashboard_address="127.0.0.1:0",
                         silence_logs=logging.ERROR,
                         preload=["nnfw.grading.run.worker"],
                     )
