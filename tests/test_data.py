@@ -1,16 +1,19 @@
 """Tests for nnfw.data.
 
 The download tests serve small fake MNIST files from a local HTTP server on
-127.0.0.1 (marked ``network``) and run the real download, checksum and cache
-code against it.
+127.0.0.1 (marked ``network``) and run the real download (pooch), checksum and
+cache code against it.
 """
 
 from __future__ import annotations
 
 import doctest
+import gc
 import gzip
 import hashlib
 import http.server
+import logging
+import logging.handlers
 import pickle
 import socket
 import struct
@@ -163,7 +166,8 @@ def fetch(fake, data_home, base_url="http://127.0.0.1:9/", **kwargs):
 
 
 def tmp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.name.startswith(".")]
+    """Anything but the four MNIST files, such as pooch's temporary ``tmp*`` download files."""
+    return [p for p in folder.iterdir() if p.name not in NAMES]
 
 
 # --- fetch_mnist against a local server ---------------------------------------------------------
@@ -293,6 +297,50 @@ def test_fetch_mnist_honours_nnfw_data(server, fake, tmp_path, monkeypatch):
     mnist = fetch_mnist(base_url=server.base_url.rstrip("/"), files=fake.files, timeout=5)
     assert mnist.folder == tmp_path / "lab" / "mnist"
     assert sorted(p.name for p in mnist.folder.iterdir()) == sorted(NAMES)
+
+
+@pytest.mark.network
+def test_fetch_mnist_logs_to_nnfw_data_and_keeps_pooch_quiet(server, fake, tmp_path, caplog):
+    import pooch
+
+    pooch_logger = pooch.get_logger()  # not under the root logger: caplog cannot see it
+    level = pooch_logger.level
+    pooch_records = logging.handlers.BufferingHandler(capacity=1000)
+    pooch_logger.addHandler(pooch_records)
+    try:
+        with caplog.at_level(logging.INFO, logger="nnfw.data"):
+            fetch(fake, tmp_path, server.base_url)
+    finally:
+        pooch_logger.removeHandler(pooch_records)
+
+    assert pooch_records.buffer == []  # pooch would print "Downloading data from ..." to stderr
+    assert pooch_logger.level == level  # silenced only during the download
+    ours = [r.getMessage() for r in caplog.records if r.name == "nnfw.data"]
+    assert ours == [f"Downloading {server.base_url}{name} (attempt 1)" for name in NAMES]
+
+
+def client_sockets(port: int) -> list[socket.socket]:
+    """This process's open sockets connected to the local server's ``port``."""
+    found = []
+    for obj in gc.get_objects():
+        if isinstance(obj, socket.socket) and obj.fileno() != -1:
+            try:
+                peer = obj.getpeername()
+            except OSError:
+                continue
+            if peer[1] == port:
+                found.append(obj)
+    return found
+
+
+@pytest.mark.network
+def test_fetch_mnist_closes_the_connection_after_an_http_error(server, fake, tmp_path):
+    # pooch leaves the failed response open, and the exception (kept by ``info``) refers to it.
+    del server.content[NAMES[0]]
+    with pytest.raises(DataNotAvailableError, match="HTTP error 404") as info:
+        fetch(fake, tmp_path, server.base_url, n_retries=1)
+    assert client_sockets(server.server_address[1]) == []
+    assert NAMES[0] in str(info.value)
 
 
 # --- fetch_mnist from a pre-filled cache (no network) -------------------------------------------
@@ -760,6 +808,14 @@ def test_import_is_light():
         "import sys, nnfw.data; "
         "heavy = ('sklearn', 'mlxtend', 'torch', 'tensorflow', 'keras', 'urllib.request'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_import_does_not_import_pooch():
+    code = (
+        "import sys, nnfw.data; print(sorted(m for m in ('pooch', 'requests') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -2,20 +2,20 @@
 
 Downloads follow scikit-learn's ``sklearn/datasets/_base.py``: every remote
 file is a :class:`RemoteFile` constant (name, SHA-256, size) and one private
-function, :func:`_fetch_remote`, downloads it to a temporary file, checks the
-hash and moves it into place.
+function, :func:`_fetch_remote`, downloads it with :func:`pooch.retrieve`, which
+writes a temporary file, checks the hash and moves the file into place only if
+the hash matches. pooch is imported only when a file is checked or downloaded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
 import shutil
-import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 from pathlib import Path
@@ -192,20 +192,17 @@ def _check_seed(seed: Any) -> int:
 # --- downloads ----------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _cache_problem(remote: RemoteFile, folder: Path) -> str | None:
     """Return None if ``folder / remote.filename`` is intact, else what is wrong with it."""
+    import pooch
+
     path = folder / remote.filename
     if not path.is_file():
         return "missing"
-    if path.stat().st_size != remote.size or _sha256(path) != remote.sha256:
+    if (
+        path.stat().st_size != remote.size
+        or pooch.file_hash(str(path), alg="sha256") != remote.sha256
+    ):
         return "corrupted: SHA-256 does not match"
     return None
 
@@ -242,6 +239,44 @@ def _unavailable_message(
     return "\n".join(lines)
 
 
+@contextmanager
+def _quiet_pooch() -> Iterator[None]:
+    """Silence pooch's own logger for a while.
+
+    pooch prints ``Downloading data from ...`` to stderr at level INFO; our
+    downloads log to the ``nnfw.data`` logger instead, which is silent unless
+    configured. The logger's level is restored afterwards.
+    """
+    import pooch
+
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        pooch_logger.setLevel(level)
+
+
+def _download_error(exc: OSError) -> str:
+    """A short reason for a failed download: the HTTP status, else the first cause.
+
+    requests wraps a refused connection or a timeout in several layers; the
+    innermost exception (``ConnectionRefusedError``, ``TimeoutError``, ...) is
+    the one a reader understands.
+    """
+    import requests
+
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP error {exc.response.status_code} {exc.response.reason}"
+    cause: BaseException = exc
+    seen = {id(cause)}
+    while (inner := cause.__cause__ or cause.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        cause = inner
+    return f"{type(cause).__name__}: {cause}"
+
+
 def _fetch_remote(
     remote: RemoteFile,
     folder: Path,
@@ -251,11 +286,14 @@ def _fetch_remote(
     delay: float = 1.0,
     timeout: float = 30.0,
 ) -> Path:
-    """Download ``remote`` into ``folder`` and return its path.
+    """Download ``remote`` into ``folder`` with :func:`pooch.retrieve` and return its path.
 
-    The file is written to a temporary file in ``folder``; the download is
-    tried ``1 + n_retries`` times, ``delay`` seconds apart. Only a file whose
-    SHA-256 matches is moved (atomically) to ``folder / remote.filename``.
+    pooch writes a temporary file in ``folder`` and moves it to ``folder /
+    remote.filename`` only if its SHA-256 matches; otherwise it deletes it. A
+    network or HTTP error is tried again, ``1 + n_retries`` attempts in all,
+    ``delay`` seconds apart (pooch's own ``retry_if_failed`` would wait 1, 2,
+    ... 10 s whatever ``delay`` says, and would also download wrong bytes
+    again). ``timeout`` is the number of seconds to wait for the server.
 
     Raises
     ------
@@ -264,56 +302,36 @@ def _fetch_remote(
     ChecksumError
         If the downloaded bytes do not have the expected SHA-256.
     """
-    # Imported here, not at the top: urllib.request alone costs ~50 ms at import.
-    import http.client
-    import urllib.error
-    import urllib.request
+    import pooch
+    import requests
 
     url = _file_url(base_url, remote)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{remote.filename}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for attempt in range(n_retries + 1):
-                logger.info("Downloading %s (attempt %d)", url, attempt + 1)
-                digest = hashlib.sha256()
-                out.seek(0)
-                out.truncate()
-                try:
-                    with urllib.request.urlopen(url, timeout=timeout) as response:
-                        while block := response.read(1 << 20):
-                            digest.update(block)
-                            out.write(block)
-                    break
-                except (OSError, http.client.HTTPException) as exc:
-                    if isinstance(exc, urllib.error.HTTPError):
-                        exc.close()
-                        why = f"HTTP error {exc.code} {exc.reason}"
-                    elif isinstance(exc, urllib.error.URLError):
-                        why = f"{exc.reason}"
-                    else:
-                        why = f"{type(exc).__name__}: {exc}"
-                    if attempt == n_retries:
-                        reason = f"download failed after {n_retries + 1} attempt(s): {why}"
-                        msg = _unavailable_message(
-                            [(remote, "download failed")], folder, base_url, reason
-                        )
-                        raise DataNotAvailableError(msg) from None
-                    time.sleep(delay)
-        got = digest.hexdigest()
-        if got != remote.sha256:
+    downloader = pooch.HTTPDownloader(timeout=timeout, progressbar=False)
+    attempt = 0
+    while True:
+        attempt += 1
+        logger.info("Downloading %s (attempt %d)", url, attempt)
+        try:
+            with _quiet_pooch():
+                path = pooch.retrieve(
+                    url,
+                    known_hash=f"sha256:{remote.sha256}",
+                    fname=remote.filename,
+                    path=folder,
+                    downloader=downloader,
+                )
+            return Path(path)
+        except requests.RequestException as exc:
+            if exc.response is not None:  # pooch leaves an HTTP error's response (and socket) open
+                exc.response.close()
+            if attempt > n_retries:
+                reason = f"download failed after {attempt} attempt(s): {_download_error(exc)}"
+                msg = _unavailable_message([(remote, "download failed")], folder, base_url, reason)
+                raise DataNotAvailableError(msg) from None
+            time.sleep(delay)
+        except ValueError as exc:  # pooch's hash check; it has already deleted the download
             msg = (
-                f"Checksum mismatch for {remote.filename} downloaded from {url}:\n"
-                f"  expected SHA-256: {remote.sha256}\n"
-                f"  got SHA-256:      {got}\n"
-                "The download is corrupted or the file changed on the server. The bad file was "
-                f"not kept. Clear the cache (nnfw.data.clear_data_home() or delete {folder}) "
-                "and retry."
+                f"Checksum mismatch for {remote.filename} downloaded from {url}: {exc} "
+                f"Clear the cache (nnfw.data.clear_data_home() or delete {folder}) and retry."
             )
-            raise ChecksumError(msg)
-        path = folder / remote.filename
-        tmp.replace(path)
-        return path
-    finally:
-        tmp.unlink(missing_ok=True)
+            raise ChecksumError(msg) from None

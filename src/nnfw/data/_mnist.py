@@ -153,10 +153,11 @@ def fetch_mnist(
     Download           4 files, about 11.6 MB
     =================  ===================================
 
-    The four gzipped IDX files are kept in ``get_data_home(data_home) /
-    "mnist"``. Their SHA-256 is checked after every download and every time a
-    cached file is used; a corrupted cached file is downloaded again. For the
-    offline 5,000-image sample, see :func:`load_mnist_sample`.
+    The four gzipped IDX files are downloaded with :func:`pooch.retrieve` and
+    kept in ``get_data_home(data_home) / "mnist"``. Their SHA-256 is checked
+    after every download and every time a cached file is used; a corrupted
+    cached file is deleted and downloaded again. For the offline 5,000-image
+    sample, see :func:`load_mnist_sample`.
 
     Parameters
     ----------
@@ -172,7 +173,8 @@ def fetch_mnist(
         that order. Only change this for a mirror with other files (the test
         suite serves small fake ones).
     n_retries : int, default=3
-        Extra download attempts per file after a network error.
+        Extra download attempts per file after a network or HTTP error (not
+        after a checksum mismatch).
     delay : float, default=1.0
         Seconds between attempts.
     timeout : float, default=30
