@@ -16,13 +16,14 @@ a cluster with one GPU-tagged worker, the PyTorch notebooks run there.
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import nbformat
@@ -86,61 +87,53 @@ def _stop(procs: list[subprocess.Popen]) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """``dask scheduler`` + two ``dask worker`` processes on 127.0.0.1; yields the address."""
-    logs = tmp_path_factory.mktemp("dask")
+@contextmanager
+def _dask_cluster(logs: Path, workers: dict[str, list[str]], scheduler_env: dict[str, str]):
+    """``dask scheduler`` and one ``dask worker`` process per entry of ``workers`` (name ->
+    extra options), all on 127.0.0.1; yields ``(address, processes, {name: worker address})``."""
     info = logs / "scheduler.json"
-    scheduler = _start(
-        [
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(info),
-        ],
-        logs / "scheduler.log",
-        # one retry after a worker dies, as the embedded cluster does
-        env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
-    )
-    procs = [scheduler]
+    scheduler = [
+        "scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-dashboard",
+        "--scheduler-file",
+        str(info),
+    ]
+    procs = [_start(scheduler, logs / "scheduler.log", env=scheduler_env)]
     try:
         deadline = time.monotonic() + 60
         while not info.is_file() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert info.is_file(), (logs / "scheduler.log").read_text()
-        import json
-
         address = json.loads(info.read_text())["address"]
-        for n in (1, 2):
-            procs.append(
-                _start(
-                    [
-                        "worker",
-                        address,
-                        "--nworkers",
-                        "1",
-                        "--nthreads",
-                        "1",
-                        "--no-dashboard",
-                        "--name",
-                        f"w{n}",
-                        "--preload",
-                        "nnfw.grading.run.worker",
-                    ],
-                    logs / f"worker{n}.log",
-                )
-            )
+        for name, extra in workers.items():
+            worker = ["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
+            procs.append(_start([*worker, "--name", name, *extra], logs / f"{name}.log"))
         from distributed import Client
 
         with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
-        yield {"address": address, "procs": procs, "logs": logs}
+            client.wait_for_workers(len(workers), timeout=60)
+            info_workers = client.scheduler_info()["workers"]
+        by_name = {w["name"]: addr for addr, w in info_workers.items()}
+        yield address, procs, by_name
     finally:
         _stop(procs)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and two worker processes on 127.0.0.1, one retry after a worker dies (as
+    the embedded cluster does)."""
+    preload = ["--preload", "nnfw.grading.run.worker"]
+    with _dask_cluster(
+        tmp_path_factory.mktemp("dask"),
+        {"w1": preload, "w2": preload},
+        {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"},
+    ) as (address, procs, _names):
+        yield {"address": address, "procs": procs}
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +218,12 @@ def test_cluster_embedded_and_serial_agree(three_ways, other):
     assert three_ways["cluster"]["code"] == three_ways[other]["code"]
 
 
+def _is_dask_worker(proc: psutil.Process) -> bool:
+    """A worker process a nanny started (``spawn_main``; retitled when setproctitle is there)."""
+    command = " ".join(proc.cmdline())
+    return "spawn_main" in command or command.startswith("dask worker")
+
+
 def _sandboxed_worker(roots: list[psutil.Process]) -> psutil.Process | None:
     """A Dask worker process (below ``roots``) that is running a notebook's sandbox now."""
     for root in roots:
@@ -237,7 +236,7 @@ def _sandboxed_worker(roots: list[psutil.Process]) -> psutil.Process | None:
                 cmd = " ".join(proc.cmdline())
                 if "nnfw.grading.run.executor" in cmd:
                     for parent in proc.parents():
-                        if "spawn_main" in " ".join(parent.cmdline()):
+                        if _is_dask_worker(parent):
                             return parent
             except psutil.Error:
                 continue
@@ -328,57 +327,10 @@ def test_a_job_whose_worker_dies_without_retries_gets_a_reason(cohort, tmp_path)
 @pytest.fixture(scope="module")
 def gpu_cluster(tmp_path_factory):
     """A scheduler, one plain worker and one worker that advertises ``GPU=1``."""
-    logs = tmp_path_factory.mktemp("dask-gpu")
-    info = logs / "scheduler.json"
-    procs = [
-        _start(
-            [
-                "scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--no-dashboard",
-                "--scheduler-file",
-                str(info),
-            ],
-            logs / "scheduler.log",
-        )
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while not info.is_file() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        import json
-
-        address = json.loads(info.read_text())["address"]
-        for name, extra in (("cpu", []), ("gpu", ["--resources", "GPU=1"])):
-            procs.append(
-                _start(
-                    [
-                        "worker",
-                        address,
-                        "--nworkers",
-                        "1",
-                        "--nthreads",
-                        "1",
-                        "--no-dashboard",
-                        "--name",
-                        name,
-                        *extra,
-                    ],
-                    logs / f"{name}.log",
-                )
-            )
-        from distributed import Client
-
-        with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
-            workers = client.scheduler_info()["workers"]
-        by_name = {w["name"]: addr for addr, w in workers.items()}
-        yield {"address": address, "gpu": by_name["gpu"], "cpu": by_name["cpu"]}
-    finally:
-        _stop(procs)
+    with _dask_cluster(
+        tmp_path_factory.mktemp("dask-gpu"), {"cpu": [], "gpu": ["--resources", "GPU=1"]}, {}
+    ) as (address, _procs, names):
+        yield {"address": address, "gpu": names["gpu"], "cpu": names["cpu"]}
 
 
 def test_pytorch_notebooks_go_to_gpu_workers(gpu_cluster):

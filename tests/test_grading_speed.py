@@ -129,7 +129,8 @@ def _workers() -> list[psutil.Process]:
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
-            if "spawn_main" in " ".join(child.cmdline()):  # Dask's worker processes
+            command = " ".join(child.cmdline())  # Dask's worker processes (or their title)
+            if "spawn_main" in command or command.startswith("dask worker"):
                 found.append(child)
         except psutil.Error:
             pass

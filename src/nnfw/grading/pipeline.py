@@ -4,10 +4,11 @@
 
 1. **check** the request (the assignment exists, the submissions folder holds students);
 2. **schedule**: start the Dask cluster in the background (:mod:`nnfw.grading.schedule`;
-   embedded by default), so its start-up overlaps the next step;
+   embedded by default), so its start-up overlaps the next steps;
 3. **prepare** the workspace and read what every job needs, once, as bytes
    (:func:`nnfw.grading.gradebook.prepare_workspace`);
 4. **intake** each student (:mod:`nnfw.grading.intake`): match, repair, write ``submitted/``;
+   each student's jobs are submitted as soon as the cluster is up, while the rest import;
 5. **run** one job per submitted notebook on the workers (:mod:`nnfw.grading.run.worker`:
    nbgrader's autograde, the kernel in a sandbox, then :mod:`nnfw.grading.score`);
 6. **gradebook**: as each student's last notebook arrives, build the
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nnfw.grading.course import GradingError, Workspace, check_id, list_assignments
@@ -91,7 +92,8 @@ def grade(
             f"{workspace.root}"
         )
         isolation = _isolation(settings, progress)
-        scheduler.wait()
+        if settings.scheduler is not None:
+            scheduler.wait()  # a remote cluster: connect (and name its workers) first
         lim = settings.limits
         progress(
             f"[nnfw] grading {len(by_student)} student(s) on {scheduler.describe()}, "
@@ -183,19 +185,7 @@ def _grade_all(
     env = kernel_env(settings, workers)
     students = sorted(by_student)
     imported: dict[str, Imported] = {}
-    jobs: list[NotebookJob] = []
-    for student in students:
-        imported[student] = import_student(
-            student,
-            by_student[student],
-            assignment,
-            prepared.releases,
-            workspace.step_dir("submitted", student, assignment),
-            require_both=settings.require_both,
-        )
-        jobs += _jobs_for(imported[student], prepared, settings, env)
-
-    waiting = {s: set(imported[s].notebooks) for s in students}
+    waiting: dict[str, set[str]] = {}
     grades: dict[str, dict[str, NotebookGrade]] = {s: {} for s in students}
     results: dict[str, StudentResult] = {}
     lines: dict[int, str] = {}
@@ -217,10 +207,23 @@ def _grade_all(
             progress(lines.pop(shown))
             shown += 1
 
-    for student in students:  # nothing to run: recorded at once
-        if not waiting[student]:
-            finish(student)
-    for job, graded in scheduler.run(jobs):
+    def intake() -> Iterator[NotebookJob]:
+        """Import the students one by one; the first jobs run while the rest import."""
+        for student in students:
+            imported[student] = import_student(
+                student,
+                by_student[student],
+                assignment,
+                prepared.releases,
+                workspace.step_dir("submitted", student, assignment),
+                require_both=settings.require_both,
+            )
+            waiting[student] = set(imported[student].notebooks)
+            if not waiting[student]:  # nothing to run: recorded at once
+                finish(student)
+            yield from _jobs_for(imported[student], prepared, settings, env)
+
+    for job, graded in scheduler.run(intake()):
         grades[job.student][job.notebook] = graded
         waiting[job.student].discard(job.notebook)
         if not waiting[job.student]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any, Self
 
 from nnfw.grading.course import GradingError, short
@@ -58,6 +58,7 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._gpu_workers = 0
+        self._checked = False
 
     # --- start and stop ----------------------------------------------------------------------
 
@@ -81,6 +82,7 @@ class Scheduler:
                         # running job with it, and queued jobs go to whichever worker is free
                         "distributed.scheduler.worker-saturation": 1.0,
                         "distributed.worker.daemon": False,  # the workers' sandboxes are children
+                        "distributed.worker.profile.enabled": False,  # see run.worker.dask_setup
                     }
                 ):
                     self.cluster = LocalCluster(
@@ -122,14 +124,25 @@ class Scheduler:
         self._gpu_workers = sum(
             1 for w in workers.values() if w.get("resources", {}).get(GPU_RESOURCE)
         )
+        self._checked = True
         return self
 
+    @property
+    def ready(self) -> bool:
+        """Whether the cluster is usable now; never blocks for long (it finishes :meth:`wait`
+        once the background start is over, raising its error if it failed)."""
+        if not self._checked and self._thread is not None and not self._thread.is_alive():
+            self.wait()
+        return self._checked
+
     def describe(self) -> str:
-        """One line for the progress output: where the jobs run."""
+        """One line for the progress output: where the jobs run (it may still be starting)."""
+        if self.address is None:
+            return f"an embedded Dask cluster, {self.workers} worker(s)"
         if self.client is None:
-            return "not started"
+            return f"Dask at {self.address} (not connected)"
         workers = len(self.client.scheduler_info().get("workers", {}))
-        where = "an embedded Dask cluster" if self.address is None else f"Dask at {self.address}"
+        where = f"Dask at {self.address}"
         gpus = f", {self._gpu_workers} with a GPU" if self._gpu_workers else ""
         return f"{where}, {workers} worker(s){gpus}"
 
@@ -154,30 +167,43 @@ class Scheduler:
 
     # --- running jobs ------------------------------------------------------------------------
 
-    def run(
-        self, jobs: Sequence[NotebookJob], *, on_submit: Callable[[NotebookJob], None] | None = None
-    ) -> Iterator[tuple[NotebookJob, NotebookGrade]]:
-        """Submit ``jobs``; yield ``(job, result)`` as each finishes, failures included."""
+    def run(self, jobs: Iterable[NotebookJob]) -> Iterator[tuple[NotebookJob, NotebookGrade]]:
+        """Submit ``jobs`` as the iterable yields them (so the first ones run while the caller
+        still prepares the rest); then yield ``(job, result)`` as each finishes, failures
+        included."""
         from distributed import as_completed
 
         from nnfw.grading.run.worker import grade_notebook
 
-        self.wait()
-        futures = {}
-        for n, job in enumerate(jobs):
+        futures: dict[Any, NotebookJob] = {}
+        early: list[NotebookJob] = []  # prepared while the cluster was still starting
+
+        def submit(job: NotebookJob) -> None:
             resources = (
                 {GPU_RESOURCE: 1} if self._gpu_workers and _is_pytorch(job.notebook) else None
             )
             future = self.client.submit(
                 grade_notebook,
                 job,
-                key=f"nnfw-grade-{n}-{job.student}-{job.notebook}",
+                key=f"nnfw-grade-{len(futures)}-{job.student}-{job.notebook}",
                 pure=False,
                 resources=resources,
             )
             futures[future] = job
-            if on_submit is not None:
-                on_submit(job)
+
+        self.start()
+        for job in jobs:
+            if self.ready:
+                for waiting in early:
+                    submit(waiting)
+                early.clear()
+                submit(job)
+            else:
+                early.append(job)
+        if early:
+            self.wait()
+            for waiting in early:
+                submit(waiting)
         if not futures:
             return
         for future in as_completed(list(futures), loop=self.client.loop):

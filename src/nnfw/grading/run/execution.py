@@ -30,6 +30,8 @@ NOT_RUN = "NotRun"
 NOTEBOOK_TIMEOUT = "NotebookTimeLimit"
 LIMIT = "ResourceLimit"
 CELL_TIMEOUT = "CellTimeoutError"
+#: Every graded kernel's extra arguments: no history file, no kernel log chatter.
+KERNEL_ARGUMENTS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
 #: Metadata key of the cells the grader adds (:mod:`nnfw.grading.run.guard`).
 HIDDEN_KEY = "nnfw_hidden"
 OUTPUT_CAPPED_NOTE = "[nnfw] output truncated: this cell printed more than {limit} characters\n"
@@ -58,7 +60,7 @@ class GuardedMixin(HasTraits):
     """Dead-kernel, output-cap, notebook-time-limit and history handling (see the module)."""
 
     extra_arguments = List(
-        ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
+        list(KERNEL_ARGUMENTS),
         help="Extra kernel arguments: no history file, and no kernel log chatter.",
     ).tag(config=True)
 

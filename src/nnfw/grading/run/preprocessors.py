@@ -24,6 +24,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Dict, Integer, List, Unicode
 
 from nnfw.grading.run.execution import (
+    KERNEL_ARGUMENTS,
     KERNEL_DIED,
     LIMIT,
     NOT_RUN,
@@ -85,7 +86,7 @@ class SandboxedExecute(Execute):
     """
 
     extra_arguments = List(
-        ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
+        list(KERNEL_ARGUMENTS),
         help="Extra kernel arguments: no history file, and no kernel log chatter.",
     ).tag(config=True)
     limits = Dict(help="nnfw.grading.settings.Limits, as a dict (default: its defaults).").tag(

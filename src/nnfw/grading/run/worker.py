@@ -223,6 +223,17 @@ def warm_up() -> None:
     fast_gradebook_creation()
 
 
+#: Dask's statistical profiler samples the worker thread's stack every 10 ms; on a grading
+#: worker that costs about a sixth of the nbgrader work per notebook (benchmarks/README.md)
+#: and nobody reads its profiles.
+_PROFILER_CALLBACKS = ("profile", "profile-cycle")
+
+
 def dask_setup(worker: Any) -> None:
-    """Dask's preload hook (``dask worker ... --preload nnfw.grading.run.worker``)."""
+    """Dask's preload hook (``dask worker ... --preload nnfw.grading.run.worker``): import
+    nbgrader now, and switch the worker's profiler off."""
+    for name in _PROFILER_CALLBACKS:
+        callback = worker.periodic_callbacks.pop(name, None)
+        if callback is not None:
+            callback.stop()
     warm_up()
