@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
@@ -19,8 +19,12 @@ from nnfw.grading.course import short
 from nnfw.grading.messages import NOTE
 from nnfw.grading.nbio import cell_source
 
-if TYPE_CHECKING:  # pragma: no cover
-    from nnfw.grading.intake.student import Imported
+
+class Findings(Protocol):
+    """Where :func:`repair` records what it repaired (an :class:`~.student.Imported`)."""
+
+    def add(self, level: str, text: str, notebook: str | None = None) -> None:
+        """Record one finding."""
 
 
 def parse_notebook(data: bytes) -> tuple[dict[str, Any] | None, str]:
@@ -86,7 +90,7 @@ def _new_cell(cell_type: str, source: str, metadata: dict[str, Any], cell_id: st
 
 
 def repair(
-    submitted: dict[str, Any], release: nbformat.NotebookNode, notebook: str, record: Imported
+    submitted: dict[str, Any], release: nbformat.NotebookNode, notebook: str, record: Findings
 ) -> nbformat.NotebookNode:
     """Return a clean nbformat 4.5 copy of ``submitted`` that nbgrader can grade fairly.
 
