@@ -323,7 +323,9 @@ def client_sockets(port: int) -> list[socket.socket]:
     """This process's open sockets connected to the local server's ``port``."""
     found = []
     for obj in gc.get_objects():
-        if isinstance(obj, socket.socket) and obj.fileno() != -1:
+        # type(), not isinstance(): isinstance asks the object for __class__, and some objects
+        # (torch.distributed's deprecated aliases) warn when asked
+        if issubclass(type(obj), socket.socket) and obj.fileno() != -1:
             try:
                 peer = obj.getpeername()
             except OSError:
