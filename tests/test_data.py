@@ -330,7 +330,7 @@ def client_sockets(port: int) -> list[socket.socket]:
                 peer = obj.getpeername()
             except OSError:
                 continue
-            if peer[1] == port:
+            if isinstance(peer, tuple) and len(peer) >= 2 and peer[1] == port:  # not AF_UNIX
                 found.append(obj)
     return found
 
