@@ -90,6 +90,16 @@ def _cleared(path: Path) -> bytes:
     return nbformat.writes(nb).encode()
 
 
+def _solved_submission(args: argparse.Namespace) -> bytes:
+    """What a correct student submits: the learner notebook with the solutions filled in."""
+    from nnfw.authoring.release import generate_assignment
+    from nnfw.grading.demo import _solved
+
+    source = ROOT / "solutions" / args.assignment
+    released = generate_assignment(source, args.assignment)
+    return _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+
+
 def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(
@@ -116,12 +126,8 @@ def main() -> int:
     if args.schedulers:
         return compare_schedulers(args)
 
-    from nnfw.authoring.release import generate_assignment
-    from nnfw.grading.demo import _solved
-
     source = ROOT / "solutions" / args.assignment
-    released = generate_assignment(source, args.assignment)
-    solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    solved = _solved_submission(args)
     # what the graders execute for a correct student: the answers and every test, the hidden
     # ones included (nbgrader restores them from the source), i.e. the source notebook
     graded = _cleared(source / f"{args.notebook}.ipynb")
@@ -330,15 +336,11 @@ def compare_schedulers(args: argparse.Namespace) -> int:
     """``--schedulers REF``: pool (REF) vs embedded Dask vs a loopback cluster, in turns."""
     import statistics
 
-    from nnfw.authoring.release import generate_assignment
     from nnfw.grading.course import Workspace
-    from nnfw.grading.demo import _solved
     from nnfw.grading.results import load_results
     from nnfw.grading.settings import THREAD_VARIABLES, kernel_threads
 
-    source = ROOT / "solutions" / args.assignment
-    released = generate_assignment(source, args.assignment)
-    solved = _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    solved = _solved_submission(args)
     env = dict(os.environ, NNFW_FAST="1", MPLBACKEND="Agg", PYTHONWARNINGS="ignore")
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
     # every run's kernels get the same threads: the cores shared between the N at once

@@ -91,7 +91,7 @@ def task_outcomes(
     answer cell raised (the grader's feedback says "your answer raised ..."; ``nnfw check``
     shows the error alone).
     """
-    from nbgrader.utils import compute_checksum, determine_grade
+    from nbgrader.utils import compute_checksum
 
     out = Scored()
     answers: list[Any] = []
@@ -112,9 +112,7 @@ def task_outcomes(
             continue
         if not nbg.get("grade"):
             continue
-        out.tasks.append(
-            _task(cell, nbg, answers, cell_errors, timeout, grades, answer_prefix, determine_grade)
-        )
+        out.tasks.append(_task(cell, nbg, answers, cell_errors, timeout, grades, answer_prefix))
         answers = []
     return out
 
@@ -127,9 +125,8 @@ def _task(
     timeout: int,
     grades: dict[str, Any] | None,
     answer_prefix: str,
-    determine_grade: Any,
 ) -> TaskResult:
-    from nbgrader.utils import compute_checksum
+    from nbgrader.utils import compute_checksum, determine_grade
 
     grade_id = str(nbg["grade_id"])
     answered = [a for a in answers if "checksum" in a.metadata.nbgrader]

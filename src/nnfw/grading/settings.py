@@ -79,7 +79,8 @@ class GradeSettings:
     jobs: int | None = None
     #: a running Dask scheduler (``tcp://HOST:PORT``); None: an embedded local cluster
     scheduler: str | None = None
-    #: seconds one student may take in all (None: derived, see :meth:`student_limit`)
+    #: seconds one student may take in all, shared by the notebooks (None: derived, see
+    #: :meth:`notebook_limit`)
     student_timeout: int | None = None
     #: score both notebooks of a pair (default: the better one counts)
     require_both: bool = False
@@ -152,10 +153,6 @@ class GradeSettings:
             return max(1, self.student_timeout // n)
         lim = self.limits
         return min(lim.cell_timeout * 4, lim.notebook_timeout) + 120 // n
-
-    def student_limit(self, notebooks: int) -> int:
-        """Seconds one student may take in all (what the progress line reports)."""
-        return self.notebook_limit(notebooks) * max(1, notebooks)
 
 
 def default_jobs() -> int:
