@@ -150,7 +150,7 @@ def _diff(kind: str, a_name: str, a: list[Any], b_name: str, b: list[Any]) -> li
 Allowed = Mapping[str, tuple[str, str]]
 
 
-def allowed_differences(markdown: str) -> dict[str, Allowed]:
+def allowed_differences(markdown: str) -> dict[str, dict[str, tuple[str, str]]]:
     """The allowed signature differences of each assignment, read from a markdown table.
 
     The table in ``docs/pair-differences.md`` has the columns assignment, task (the grade id),

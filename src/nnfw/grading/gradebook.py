@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+
 from nnfw.grading.course import COURSE_ID, IGNORED_NAMES, GradingError, Workspace, notebook_names
 from nnfw.grading.intake.student import Imported
-from nnfw.grading.messages import NotebookGrade
-from nnfw.grading.results import StudentResult, save_result
+from nnfw.grading.messages import NOTE, NotebookGrade, Reason
+from nnfw.grading.results import ManualScores, StudentResult, save_result
+from nnfw.grading.score import answer_fingerprints
 
 WORKSPACE_CONFIG = '''\
 """nbgrader settings for this grading workspace (written by `nnfw grade`; safe to delete).
@@ -123,25 +126,74 @@ def max_points(nb: Any) -> float:
     )
 
 
-def merge(workspace: Workspace, result: StudentResult, grades: dict[str, NotebookGrade]) -> None:
+@dataclass
+class KeptManual:
+    """What a re-grade did with the manual grades an instructor had entered."""
+
+    #: (notebook, grade id) -> manual score, kept because the learner's answer is unchanged
+    scores: ManualScores = field(default_factory=dict)
+    #: (notebook, grade id) of manual grades dropped because the answer changed
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _fingerprints(data: bytes | None) -> dict[str, str]:
+    if data is None:
+        return {}
+    try:
+        return answer_fingerprints(nbformat.reads(data.decode("utf-8"), as_version=4))
+    except Exception:  # noqa: BLE001 - an unreadable old file: nothing to compare with
+        return {}
+
+
+def _old_autograded(workspace: Workspace, result: StudentResult, name: str) -> bytes | None:
+    path = workspace.step_dir("autograded", result.student, result.assignment) / f"{name}.ipynb"
+    return path.read_bytes() if path.is_file() else None
+
+
+def merge(
+    workspace: Workspace, result: StudentResult, grades: dict[str, NotebookGrade]
+) -> KeptManual:
     """Replace this student's submission in the gradebook with ``result``.
 
     ``grades`` holds the workers' results by notebook; a submitted notebook without a usable
-    one (its job failed) is recorded with score 0 and flagged for manual grading.
+    one (its job failed) is recorded with score 0 and flagged for manual grading. Manual
+    grades and comments entered in formgrader survive the re-grade where what the learner
+    wrote for that task (:func:`~nnfw.grading.score.answer_fingerprints`) is unchanged; the
+    others are dropped (the instructor grades the new answer).
     """
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy.exc import SAWarning
 
     usable = {name: g for name, g in grades.items() if not g.failure}
     failed = {nb.name for nb in result.notebooks if nb.submitted and nb.name not in usable}
+    kept = KeptManual()
     with warnings.catch_warnings(), Gradebook(workspace.db_url, COURSE_ID) as gb:
         # nbgrader's add_submission trips SQLAlchemy's autoflush warnings; they are harmless
         warnings.simplefilter("ignore", SAWarning)
         gb.update_or_create_student(result.student)
+        manual: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+        remarks: dict[tuple[str, str], str] = {}
         try:
-            gb.remove_submission(result.assignment, result.student)
+            old = gb.find_submission(result.assignment, result.student)
         except MissingEntry:
             pass
+        else:
+            for notebook in old.notebooks:
+                for grade in notebook.grades:
+                    if grade.manual_score is not None or grade.extra_credit is not None:
+                        manual[notebook.name, grade.name] = (grade.manual_score, grade.extra_credit)
+                for comment in notebook.comments:
+                    if comment.manual_comment:
+                        remarks[notebook.name, comment.name] = comment.manual_comment
+            gb.remove_submission(result.assignment, result.student)
+        names = {name for name, _ in [*manual, *remarks]}
+        unchanged = {
+            (name, task)
+            for name in names
+            for task, print_ in _fingerprints(_old_autograded(workspace, result, name)).items()
+            if name in usable
+            and _fingerprints(usable[name].autograded.get(f"{name}.ipynb")).get(task) == print_
+        }
         submission = gb.add_submission(result.assignment, result.student)
         for notebook in submission.notebooks:
             graded = usable.get(notebook.name)
@@ -154,10 +206,21 @@ def merge(workspace: Workspace, result: StudentResult, grades: dict[str, Noteboo
                 else:
                     grade.auto_score = cell.score
                     grade.needs_manual_grade = cell.needs_manual_grade
+                key = (notebook.name, grade.name)
+                if key in manual and key in unchanged:
+                    grade.manual_score, grade.extra_credit = manual[key]
+                    grade.needs_manual_grade = False
+                    if grade.manual_score is not None:
+                        kept.scores[key] = float(grade.manual_score)
+                elif key in manual:
+                    kept.dropped.append(key)
             comments = graded.comments if graded is not None else {}
             for comment in notebook.comments:
                 comment.auto_comment = comments.get(comment.name)
+                if (notebook.name, comment.name) in unchanged:
+                    comment.manual_comment = remarks.get((notebook.name, comment.name))
         gb.db.commit()
+    return kept
 
 
 def record(
@@ -168,7 +231,13 @@ def record(
 ) -> None:
     """Write one graded student into the workspace: gradebook, graded files, result, log."""
     assignment, student = result.assignment, result.student
-    merge(workspace, result, grades)
+    kept = merge(workspace, result, grades)
+    result.apply_manual(kept.scores)
+    for name, task in kept.dropped:
+        for nb in result.notebooks:
+            if nb.name == name:
+                text = f"{task}: the answer changed since it was graded by hand; grade it again"
+                nb.reasons.append(Reason(NOTE, text, name))
     autograded = workspace.step_dir("autograded", student, assignment)
     if autograded.exists():
         shutil.rmtree(autograded)
@@ -196,7 +265,7 @@ def record(
 def manual_scores(
     workspace: Workspace, assignment: str, students: list[str]
 ) -> dict[tuple[str, str, str], float]:
-    """Manual scores entered in formgrader, keyed by (student, notebook, cell)."""
+    """Manual scores entered in formgrader, keyed by (student, notebook, grade id)."""
     if not workspace.db_path.is_file() or not students:
         return {}
     from nbgrader.api import Gradebook, MissingEntry

@@ -263,7 +263,5 @@ def student_result(
                 nb.reasons.append(
                     Reason(NOTE, f"graded without a sandbox on {graded.worker}", name)
                 )
-            if any(c.needs_manual_grade for c in graded.cells.values()):
-                nb.reasons.append(Reason(NOTE, "has cells to grade by hand (formgrader)", name))
         result.notebooks.append(nb)
     return result

@@ -16,19 +16,37 @@ def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
 
+#: Marks a provisional score in the table (a written answer awaits its manual grade).
+PROVISIONAL_MARK = "*"
+PROVISIONAL_NOTE = (
+    f"{PROVISIONAL_MARK} provisional: written answers await manual grading. Grade them in "
+    "formgrader (cd into the workspace, `nbgrader formgrader`), then `nnfw export` and "
+    "`nnfw feedback` use the manual grades; re-grading keeps them."
+)
+
+
 def table(results: Iterable[StudentResult]) -> str:
-    """Return the result table: student, notebook, score, max, status."""
+    """Return the result table: student, notebook, score, max, status.
+
+    A provisional score (a written answer still awaits its manual grade) carries a ``*``, and
+    a note under the table says what to do.
+    """
     rows: list[tuple[str, str, str, str, str]] = []
+    provisional = False
     for result in results:
         for nb in result.notebooks:
             score = _fmt(nb.score) if (nb.submitted or nb.has_problem) else "-"
+            if nb.provisional:
+                score += PROVISIONAL_MARK
             rows.append((result.student, nb.name, score, _fmt(nb.max), nb.status()))
+        provisional = provisional or result.provisional
         if len(result.notebooks) > 1 or result.reasons:
+            mark = PROVISIONAL_MARK if result.provisional else ""
             rows.append(
                 (
                     result.student,
                     "= assignment",
-                    _fmt(result.score),
+                    _fmt(result.score) + mark,
                     _fmt(result.max),
                     result.status(),
                 )
@@ -46,16 +64,34 @@ def table(results: Iterable[StudentResult]) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * w for w in [*widths, 6]))
+    if provisional:
+        lines.append(PROVISIONAL_NOTE)
     return "\n".join(lines)
+
+
+def with_manual_grades(workspace: Workspace, assignment: str) -> list[StudentResult]:
+    """Every student's result of an assignment, with the manual grades entered in formgrader."""
+    results = load_results(workspace, assignment)
+    manual = manual_scores(workspace, assignment, [r.student for r in results])
+    for result in results:
+        result.apply_manual(
+            {
+                (nb, task): s
+                for (student, nb, task), s in manual.items()
+                if student == result.student
+            }
+        )
+    return results
 
 
 def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
     """Write ``students.csv``, ``notebooks.csv``, ``tasks.csv`` and ``histogram.png``.
 
-    Scores come from the result files (what ``nnfw grade`` recorded); manual grades
-    entered later in nbgrader's formgrader are added from the gradebook when present.
+    Scores come from the result files (what ``nnfw grade`` recorded) with the manual grades
+    entered later in nbgrader's formgrader: a written answer's manual score counts in every
+    file, and ``provisional`` says which scores still wait for one.
     """
-    results = load_results(workspace, assignment)
+    results = with_manual_grades(workspace, assignment)
     manual = manual_scores(workspace, assignment, [r.student for r in results])
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -67,12 +103,30 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
-            ["student", "assignment", "score", "max", "counted", "needs_attention", "status"]
+            [
+                "student",
+                "assignment",
+                "score",
+                "max",
+                "provisional",
+                "counted",
+                "needs_attention",
+                "status",
+            ]
         )
         for r in results:
             counted = "both" if r.require_both else (r.best.name if r.notebooks else "")
             writer.writerow(
-                [r.student, r.assignment, r.score, r.max, counted, int(r.has_problem), r.status()]
+                [
+                    r.student,
+                    r.assignment,
+                    r.score,
+                    r.max,
+                    int(r.provisional),
+                    counted,
+                    int(r.has_problem),
+                    r.status(),
+                ]
             )
     written.append(path)
 
@@ -87,6 +141,7 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
                 "max",
                 "submitted",
                 "graded",
+                "provisional",
                 "needs_attention",
                 "status",
                 "problems",
@@ -103,6 +158,7 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
                         nb.max,
                         int(nb.submitted),
                         int(nb.graded),
+                        int(nb.provisional),
                         int(nb.has_problem),
                         nb.status(),
                         reasons(nb.reasons, PROBLEM),

@@ -14,6 +14,10 @@ from typing import Any
 
 from nnfw.grading.course import Workspace
 from nnfw.grading.messages import PROBLEM, Reason, TaskResult
+from nnfw.grading.score import AWAITING_MANUAL, GRADED_BY_HAND
+
+#: Manual scores entered in formgrader: (notebook, grade id) -> score.
+ManualScores = dict[tuple[str, str], float]
 
 
 @dataclass
@@ -33,22 +37,64 @@ class NotebookResult:
         """True when the instructor should look at this notebook."""
         return any(r.level == PROBLEM for r in self.reasons)
 
+    @property
+    def awaiting(self) -> list[TaskResult]:
+        """The tasks that wait for an instructor's manual grade."""
+        return [t for t in self.tasks if t.status == AWAITING_MANUAL]
+
+    @property
+    def provisional(self) -> bool:
+        """True while a task waits for a manual grade: the score may still go up."""
+        return self.submitted and bool(self.awaiting)
+
+    def apply_manual(self, scores: dict[str, float]) -> None:
+        """Take the manual scores (grade id -> score) entered in formgrader into the result.
+
+        A task waiting for a manual grade becomes ``graded by hand``; an automatic score that
+        an instructor overrode keeps its status and says so. The notebook's score follows.
+        """
+        for task in self.tasks:
+            if task.id not in scores:
+                continue
+            manual = float(scores[task.id])
+            self.score += manual - task.score
+            task.score = manual
+            if task.status in (AWAITING_MANUAL, GRADED_BY_HAND, "not attempted"):
+                task.status, task.message = GRADED_BY_HAND, ""
+            elif "score set by hand" not in task.message:
+                task.message = "; ".join(p for p in (task.message, "score set by hand") if p)
+
     def status(self) -> str:
         """Plain words: how it went, then every reason."""
         parts: list[str] = []
         if self.graded and self.tasks:
-            passed = sum(t.status == "passed" for t in self.tasks)
+            done = [
+                t
+                for t in self.tasks
+                if t.status == "passed" or (t.status == GRADED_BY_HAND and t.score >= t.max)
+            ]
+            awaiting = self.awaiting
+            checked = [t for t in self.tasks if t not in awaiting]
             blank = sum(t.status == "not attempted" for t in self.tasks)
-            if passed == len(self.tasks):
-                parts.append(f"all {passed} tasks passed")
+            if len(done) == len(checked) and checked:
+                parts.append(f"all {len(done)} tasks passed")
             elif blank == len(self.tasks):
                 parts.append("not attempted (no task answered)")
-            else:
-                parts.append(f"{passed} of {len(self.tasks)} tasks passed")
-                for task in self.tasks:
-                    if task.status != "passed":
-                        text = f"{task.id}: {task.status}"
-                        parts.append(text + (f" ({task.message})" if task.message else ""))
+            elif checked:
+                parts.append(f"{len(done)} of {len(checked)} tasks passed")
+                for task in checked:
+                    if task in done:
+                        continue
+                    text = f"{task.id}: {task.status}"
+                    if task.status == GRADED_BY_HAND:
+                        text += f" ({task.score:g} of {task.max:g})"
+                    parts.append(text + (f" ({task.message})" if task.message else ""))
+            if awaiting:
+                ids = ", ".join(t.id for t in awaiting)
+                parts.append(
+                    f"{len(awaiting)} written answer(s) awaiting manual grading ({ids}): "
+                    "score provisional"
+                )
         elif self.graded:
             parts.append("graded")
         parts += [r.text for r in self.reasons]
@@ -92,6 +138,16 @@ class StudentResult:
         )
 
     @property
+    def provisional(self) -> bool:
+        """True while a submitted notebook waits for manual grades (the score may go up)."""
+        return any(nb.provisional for nb in self.notebooks)
+
+    def apply_manual(self, scores: ManualScores) -> None:
+        """Take formgrader's manual scores ((notebook, grade id) -> score) into the result."""
+        for nb in self.notebooks:
+            nb.apply_manual({task: s for (name, task), s in scores.items() if name == nb.name})
+
+    @property
     def has_problem(self) -> bool:
         """True when some part needs the instructor (exit code 1)."""
         return any(r.level == PROBLEM for r in self.reasons) or any(
@@ -117,12 +173,14 @@ class StudentResult:
             "require_both": self.require_both,
             "score": self.score,
             "max": self.max,
+            "provisional": self.provisional,
             "reasons": [r.to_dict() for r in self.reasons],
             "notebooks": [
                 {
                     **{k: v for k, v in asdict(nb).items() if k not in ("reasons", "tasks")},
                     "tasks": [asdict(t) for t in nb.tasks],
                     "reasons": [r.to_dict() for r in nb.reasons],
+                    "provisional": nb.provisional,
                     "status": nb.status(),
                 }
                 for nb in self.notebooks

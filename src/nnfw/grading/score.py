@@ -6,7 +6,10 @@ scores the test cells the way nbgrader does, :func:`nbgrader.utils.determine_gra
 is one graded test cell together with the answer cells before it.
 
 Statuses: ``passed``, ``failed``, ``not attempted`` (no answer cell of the task was changed),
-``needs manual grading``, ``timed out``, ``kernel died``, ``not run``, ``stopped`` (a sandbox
+``awaiting manual grading`` (a written answer, or any answer nbgrader cannot score by itself;
+not a problem: the score is provisional until an instructor grades it in formgrader),
+``graded by hand`` (after that, see :meth:`~nnfw.grading.results.StudentResult.apply_manual`),
+``timed out``, ``kernel died``, ``not run``, ``stopped`` (a sandbox
 limit), ``tampering`` (the anti-tamper guard did not vouch for the test).
 """
 
@@ -21,6 +24,13 @@ from nnfw.grading.run.execution import CELL_TIMEOUT, KERNEL_DIED, LIMIT, NOT_RUN
 from nnfw.grading.run.guard import TAMPERED
 
 _STOPPED = (LIMIT, NOTEBOOK_TIMEOUT)
+
+#: A task that only a person can score (nbgrader: ``needs_manual_grade``).
+AWAITING_MANUAL = "awaiting manual grading"
+#: A task whose score an instructor entered (formgrader's manual score).
+GRADED_BY_HAND = "graded by hand"
+#: The grader's message on a written answer that waits for an instructor.
+AWAITING_MESSAGE = "written answer: grade it by hand in formgrader"
 
 
 @dataclass
@@ -137,7 +147,11 @@ def _task(
         attempted = compute_checksum(cell) != nbg["checksum"]
     points = float(nbg.get("points", 0))
     if grades is None:
-        score, max_score = determine_grade(cell) if cell.cell_type == "code" else (None, points)
+        score, max_score = (
+            determine_grade(cell)
+            if cell.cell_type == "code" or nbg.get("solution")
+            else (None, points)
+        )
         max_score = float(max_score if max_score is not None else points)
     else:
         grade = grades.get(grade_id)
@@ -145,7 +159,7 @@ def _task(
         max_score = float(_field(grade, "max", points))
     answer_errors = [e for a in answers for e in errors(a)]
     if score is None:
-        status, message = "needs manual grading", ""
+        status, message = AWAITING_MANUAL, AWAITING_MESSAGE if cell.cell_type == "markdown" else ""
     elif not attempted:
         status, message = "not attempted", ""
     elif score >= max_score:
@@ -173,3 +187,26 @@ def _field(record: Any, name: str, default: Any = None) -> Any:
     if isinstance(record, dict):
         return record.get(name, default)
     return getattr(record, name, default)
+
+
+def answer_fingerprints(nb: Any) -> dict[str, str]:
+    """A hash of what the learner wrote for each task, keyed by the task's grade id.
+
+    What a task's grade depends on: its answer cells and, for a written answer (a graded
+    answer cell), the cell itself. A manual grade entered for one fingerprint still holds
+    when a re-graded submission has the same one.
+    """
+    import hashlib
+
+    out: dict[str, str] = {}
+    answers: list[str] = []
+    for cell in nb.cells:
+        nbg = cell.metadata.get("nbgrader", {})
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        if nbg.get("solution"):
+            answers.append(source.strip())
+        if nbg.get("grade"):
+            text = "\n\x00".join(answers)
+            out[str(nbg.get("grade_id"))] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            answers = []
+    return out

@@ -26,8 +26,10 @@ class TaskCheck:
 
     task: str
     points: float
-    status: str  # "passed", "failed", "not answered yet", "timed out", ...
+    status: str  # "passed", "failed", "not answered yet", "timed out", ..., WRITTEN
     message: str = ""
+    #: a written answer (graded by hand), not a tested task
+    written: bool = False
 
 
 #: The learner's word for the grader's "not attempted".
@@ -40,19 +42,27 @@ def analyse(nb: Any, timeout: int) -> tuple[list[TaskCheck], list[str]]:
     The classification is the grader's own (:func:`nnfw.grading.score.task_outcomes`),
     scored the way nbgrader scores test cells; only the words are the learner's.
     """
-    from nnfw.grading.score import task_outcomes
+    from nnfw.grading.score import AWAITING_MANUAL, task_outcomes
+    from nnfw.learner.selfcheck import WRITTEN
 
     scored = task_outcomes(nb, timeout, answer_prefix="")
     warnings = [
         f"you changed the locked cell '{grade_id}'; the grader uses the original"
         for grade_id in scored.edited_locked
     ]
+    words = {"not attempted": NOT_ANSWERED, AWAITING_MANUAL: WRITTEN}
+    written = {
+        c.metadata["nbgrader"].get("grade_id")
+        for c in nb.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    }
     tasks = [
         TaskCheck(
             task.id,
             task.max,
-            NOT_ANSWERED if task.status == "not attempted" else task.status,
-            task.message,
+            words.get(task.status, task.status),
+            "" if task.status == AWAITING_MANUAL else task.message,
+            written=task.id in written,
         )
         for task in scored.tasks
     ]

@@ -40,6 +40,10 @@ _STUB = re.compile(r"^\s*Task (\d+) is not answered yet")
 _STUB_IN_SOURCE = re.compile(r"NotImplementedError\(\s*[\"']Task (\d+) is not answered yet")
 _TASK_ID = re.compile(r"task_?(\d+)", re.IGNORECASE)
 _MAX_MESSAGE = 160
+#: What the release puts in a written answer's cell (see nnfw.authoring.stubs.TaskStubs).
+WRITTEN_STUB = "*Task {task}: write your answer here, in place of this line.*"
+#: The report card's word for a written answer the learner has filled in.
+WRITTEN = "written: graded by your instructor"
 
 
 def task_number(grade_id: str) -> int | None:
@@ -236,7 +240,7 @@ class TaskLine:
     task: int | None
     grade_id: str
     points: float
-    status: str  # "passed", "failed", "not answered yet", "not run yet"
+    status: str  # "passed", "failed", "not answered yet", "not run yet", WRITTEN
     message: str = ""
 
     def __str__(self) -> str:
@@ -255,6 +259,24 @@ def _test_cells(nb: dict[str, Any]) -> list[tuple[str, float, str]]:
             source = "".join(source) if isinstance(source, list) else str(source)
             cells.append((str(meta.get("grade_id", "?")), float(meta.get("points", 0)), source))
     return cells
+
+
+def _written_cells(nb: dict[str, Any]) -> list[tuple[str, float, str]]:
+    """``(grade_id, points, source)`` of the written answers (graded markdown answer cells)."""
+    cells = []
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "markdown" and meta.get("grade") and meta.get("solution"):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else str(source)
+            cells.append((str(meta.get("grade_id", "?")), float(meta.get("points", 0)), source))
+    return cells
+
+
+def is_written_stub(grade_id: str, source: str) -> bool:
+    """True when a written answer's cell still holds the release's stub (or nothing)."""
+    text = source.strip()
+    return not text or text == WRITTEN_STUB.format(task=task_number(grade_id)).strip()
 
 
 def _read(path: Path) -> dict[str, Any] | None:
@@ -300,7 +322,8 @@ def report(notebook: str | os.PathLike[str] | None = None) -> tuple[str, list[Ta
         return unknown, []
     nb = _read(path)
     tests = _test_cells(nb) if nb is not None else []
-    if not tests:
+    written = _written_cells(nb) if nb is not None else []
+    if not tests and not written:
         return f"check_my_work: {path.name} has no graded tasks (is it a course notebook?).", []
     lines = []
     for grade_id, points, source in tests:
@@ -314,14 +337,25 @@ def report(notebook: str | os.PathLike[str] | None = None) -> tuple[str, list[Ta
                 task_number(grade_id), grade_id, points, outcome.status, outcome.message
             )
         lines.append(line)
-    passed = [line for line in lines if line.status == "passed"]
-    total = sum(line.points for line in lines)
+    tested = list(lines)
+    for grade_id, points, source in written:
+        status = "not answered yet" if is_written_stub(grade_id, source) else WRITTEN
+        lines.append(TaskLine(task_number(grade_id), grade_id, points, status))
+    lines.sort(key=lambda line: (line.task is None, line.task or 0))
+    passed = [line for line in tested if line.status == "passed"]
+    total = sum(line.points for line in tested)
     got = sum(line.points for line in passed)
     text = [f"Your work on {path.name}, as its test cells last ran in this kernel:"]
     text += [f"  {line}" for line in lines]
     text.append(
-        f"Visible tests: {got:g} of {total:g} points pass ({len(passed)} of {len(lines)} tasks)."
+        f"Visible tests: {got:g} of {total:g} points pass ({len(passed)} of {len(tested)} tasks)."
     )
+    if written:
+        hand = sum(points for _gid, points, _src in written)
+        text.append(
+            f"Written answers ({hand:g} points) are graded by your instructor, not by tests; "
+            "this reads them from the saved notebook, so save it first (Ctrl+S)."
+        )
     if any(line.status == "not run yet" for line in lines):
         text.append("Tasks 'not run yet': run their answer and test cells (or Run All), then this.")
     if _RECORDER is None:
