@@ -29,6 +29,7 @@ plot     decision_boundary, history, digits, fit_1d
 selfcheck check_my_work()   (the report card a notebook's last cell prints)
 torch    loader()            (imports torch)
 tf       dataset()           (imports tensorflow)
+lightning quiet(), progress_bar()  (imports lightning; the Lightning set-up cell calls quiet())
 """
 
 from __future__ import annotations
