@@ -52,6 +52,49 @@ def test_notebook_prints_its_device(path):
     ), f"{_id(path)}: no set-up cell prints the device it uses (docs/notebook-conventions.md)"
 
 
+#: The wrap-up every notebook ends with, before the graded part (docs/notebook-conventions.md).
+WRAP_UP = ("Summary", "Check your understanding", "Further exercises")
+
+
+def _section_text(nb, heading: str) -> str:
+    """The markdown of the ``## heading`` section, up to the next ``##`` heading."""
+    text, inside = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("## "):
+                inside = line[3:].strip() == heading
+            elif inside:
+                text.append(line)
+    return "\n".join(text)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+def test_notebook_ends_with_summary_questions_and_exercises(path):
+    import re
+
+    nb = nbformat.read(path, as_version=4)
+    headings = [
+        line[3:].strip()
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
+    assert headings[-2:] == ["Tasks", "Check your work"], headings
+    tail = [h for h in headings[:-2] if not h.startswith("Appendix (optional)")]
+    assert tuple(tail[-3:]) == WRAP_UP, f"{_id(path)}: want {WRAP_UP} before ## Tasks: {headings}"
+    bullets = re.findall(r"^[-*] ", _section_text(nb, "Summary"), re.MULTILINE)
+    assert 5 <= len(bullets) <= 8, f"{_id(path)}: Summary has {len(bullets)} takeaways (5-8)"
+    questions = _section_text(nb, "Check your understanding")
+    revealed = questions.count("<details><summary>Answer</summary>")
+    assert 4 <= revealed <= 6, f"{_id(path)}: {revealed} questions with answers (4-6)"
+    assert revealed == questions.count("</details>"), f"{_id(path)}: unclosed <details>"
+    exercises = re.findall(r"^\d+\. ", _section_text(nb, "Further exercises"), re.MULTILINE)
+    assert 2 <= len(exercises) <= 3, f"{_id(path)}: {len(exercises)} further exercises (2-3)"
+
+
 def test_every_assignment_folder_is_found():
     found = solution_notebooks(ROOT)
     assert found == SOLUTIONS
