@@ -4,9 +4,10 @@ This file sits at the repository root so that it applies however pytest is start
 (`pytest`, `pytest tests/test_x.py`, `pytest solutions/01-tensors/tensors_pytorch.ipynb`).
 docs/testing.md explains the design; in short:
 
-* ``pytest --require-gpu`` is for GPU runners: it stops the run with a usage error when PyTorch
-  sees no CUDA device, so a misconfigured runner fails instead of quietly skipping every GPU
-  test. Without the flag, tests marked ``gpu`` are skipped on machines without CUDA.
+* ``pytest --require-gpu`` is for GPU runners: it stops the run with a usage error when a
+  framework of the collected tests sees no GPU (PyTorch for torch/Lightning notebooks and
+  ``gpu`` tests, TensorFlow for tensorflow/Keras notebooks; PyTorch when neither is collected),
+  so a misconfigured runner fails instead of quietly running on the CPU. Without the flag, tests marked ``gpu`` are skipped on machines without CUDA.
 * nbval runs every notebook in ``solutions/`` in lax mode (options in pyproject's ``addopts``;
   ``testpaths`` adds ``solutions``). Here: the sanitizer file, the ``notebook``/``slow``/``torch``/
   ``tensorflow`` markers on notebook cells, ``NNFW_FAST=1`` for notebooks that honour it, and
@@ -61,7 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--require-gpu",
         action="store_true",
         default=False,
-        help="fail (instead of skipping GPU tests) when PyTorch sees no CUDA device",
+        help="stop with a usage error (instead of skipping GPU tests) when a framework of the "
+        "collected tests sees no GPU: PyTorch for torch/Lightning notebooks and gpu tests, "
+        "TensorFlow for tensorflow/Keras notebooks",
     )
     parser.addoption(
         "--strict-notebook-budget",
@@ -85,15 +88,6 @@ def _cuda_status() -> tuple[bool, str]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--require-gpu"):
-        ok, status = _cuda_status()
-        if not ok:
-            msg = (
-                f"--require-gpu was given but {status}. On a GPU runner, install the GPU "
-                "environment (README, 'GPU notes') and check `nvidia-smi` and `nnfw doctor`; "
-                "on a CPU machine, run plain `pytest`."
-            )
-            raise pytest.UsageError(msg)
     if hasattr(config.option, "nbval_sanitize_with") and not config.option.nbval_sanitize_with:
         config.option.nbval_sanitize_with = str(SANITIZE_FILE)
     # pytest-xdist: all cells of a notebook run in one kernel, so in one worker, in order.
@@ -319,6 +313,46 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # --- GPU tests ------------------------------------------------------------------------------
+
+
+def required_frameworks(items: list[pytest.Item]) -> list[str]:
+    """The frameworks whose GPU a ``--require-gpu`` run needs: those of the collected notebooks
+    and tests (``torch``/``tensorflow`` markers; ``gpu`` tests use PyTorch), PyTorch if none."""
+    needed = {
+        name
+        for item in items
+        for name in ("torch", "tensorflow")
+        if name in item.keywords or (name == "torch" and "gpu" in item.keywords)
+    }
+    return [name for name in ("torch", "tensorflow") if name in needed] or ["torch"]
+
+
+def _require_gpu(items: list[pytest.Item]) -> None:
+    """Stop with a usage error when a framework the run collected sees no GPU."""
+    from nnfw.device import gpu_status
+
+    missing = []
+    for framework in required_frameworks(items):
+        ok, status = gpu_status(framework)
+        if not ok:
+            count = sum(framework in item.keywords for item in items)
+            what = f" ({count} collected item(s) use it)" if count else ""
+            missing.append(status + what)
+    if missing:
+        msg = (
+            f"--require-gpu was given but {'; '.join(missing)}. On a GPU runner, install the "
+            "GPU environment of that framework (docs/gpu-validation.md: gpu-torch for PyTorch "
+            "and Lightning, gpu-tf for TensorFlow and Keras) and check `nvidia-smi` and `nnfw "
+            "doctor`, or select the other framework's tests (`-m torch`, `-m tensorflow`); on "
+            "a CPU machine, run plain `pytest`."
+        )
+        raise pytest.UsageError(msg)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # after -m/-k deselection: only the frameworks of what will run count
+    if session.config.getoption("--require-gpu"):
+        _require_gpu(session.items)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

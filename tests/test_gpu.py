@@ -29,12 +29,50 @@ def test_require_gpu_fails_without_cuda():
         pytest.skip("this machine has CUDA; --require-gpu does not fail here")
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--require-gpu", "-p", "no:cacheprovider",
-         "--collect-only", "-q", "tests/test_config.py"],
+         "--collect-only", "-q", "-m", "not tensorflow", "tests/test_config.py"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
     assert "--require-gpu was given but torch" in result.stderr
     assert "sees no CUDA device" in result.stderr
+
+
+@pytest.mark.tensorflow
+@pytest.mark.slow
+def test_require_gpu_asks_the_framework_of_the_collected_notebooks():
+    """`-m tensorflow` needs TensorFlow's GPU (not PyTorch's), `-m torch` PyTorch's."""
+    from nnfw.device import gpu_status
+
+    tf_ok, _ = gpu_status("tensorflow")
+    torch_ok, _ = gpu_status("torch")
+    if tf_ok or torch_ok:
+        pytest.skip("a framework sees a GPU here; the usage errors cannot be shown")
+
+    def run(marker: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "--require-gpu", "-p", "no:cacheprovider",
+             "--collect-only", "-q", "-m", marker, "solutions/01-tensors"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    tf_run = run("tensorflow")
+    assert tf_run.returncode == pytest.ExitCode.USAGE_ERROR, tf_run.stdout + tf_run.stderr
+    assert "TensorFlow 2.21.0 sees no GPU" in tf_run.stderr
+    assert "torch" not in tf_run.stderr.split(". On a GPU runner")[0]
+    torch_run = run("torch")
+    assert torch_run.returncode == pytest.ExitCode.USAGE_ERROR, torch_run.stderr
+    assert "sees no CUDA device" in torch_run.stderr
+    assert "TensorFlow" not in torch_run.stderr.split(". On a GPU runner")[0]
+
+
+def test_doctor_says_which_gpu_each_framework_sees(capsys):
+    from nnfw import cli
+
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    section = out.split("GPU, per framework:")[1]
+    assert section.splitlines()[1].startswith("  PyTorch: ")
+    assert section.splitlines()[2].startswith("  TensorFlow: ")
 
 
 @pytest.mark.gpu

@@ -41,6 +41,20 @@ class FrameworkDevices:
     devices: list[str] = field(default_factory=list)
     note: str = ""
 
+    @property
+    def gpus(self) -> list[str]:
+        """The GPU devices among :attr:`devices` (CUDA, MPS, TensorFlow's ``GPU:N``)."""
+        return [d for d in self.devices if d.split(":")[0] in {"cuda", "mps", "GPU"}]
+
+    def gpu_line(self) -> str:
+        """One line for ``nnfw doctor``: which GPU this framework sees, or why none."""
+        label = {"torch": "PyTorch", "tensorflow": "TensorFlow"}.get(self.name, self.name)
+        if not self.installed:
+            return f"{label}: not installed"
+        if self.gpus:
+            return f"{label}: {', '.join(self.gpus)}"
+        return f"{label}: none" + (f" ({self.note})" if self.note else "")
+
     def __str__(self) -> str:
         if not self.installed:
             return f"{self.name:<11} not installed"
@@ -99,13 +113,63 @@ def _describe_torch() -> FrameworkDevices:
     return FrameworkDevices("torch", True, torch.__version__, devices, note)
 
 
+def _cpu_only_tensorflow() -> bool:
+    """True when TensorFlow is the ``tensorflow-cpu`` distribution (no CUDA support at all)."""
+    from importlib import metadata
+
+    def has(dist: str) -> bool:
+        try:
+            metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return False
+        return True
+
+    return has("tensorflow-cpu") and not has("tensorflow")
+
+
 def _describe_tensorflow() -> FrameworkDevices:
     configure_tensorflow()
     import tensorflow as tf
 
-    devices = [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices()]
-    note = "" if any(d.startswith("GPU") for d in devices) else "no GPU visible"
+    devices = []
+    for device in tf.config.list_physical_devices():
+        name = device.name.replace("/physical_device:", "")
+        if device.device_type == "GPU":
+            try:
+                details = tf.config.experimental.get_device_details(device)
+            except Exception:  # noqa: BLE001 - details are a nicety
+                details = {}
+            if details.get("device_name"):
+                name += f" ({details['device_name']})"
+        devices.append(name)
+    note = ""
+    if not any(d.startswith("GPU") for d in devices):
+        note = "no GPU visible"
+        if _cpu_only_tensorflow():
+            note += "; tensorflow-cpu has no GPU support: use the gpu-tf environment"
     return FrameworkDevices("tensorflow", True, tf.__version__, devices, note)
+
+
+def gpu_status(framework: str) -> tuple[bool, str]:
+    """Whether ``framework`` ("torch" or "tensorflow") sees a CUDA GPU, and a line saying so.
+
+    Used by ``pytest --require-gpu`` (conftest.py) for each framework a run collects, and by
+    ``nnfw doctor``. Apple's MPS does not count: the GPU runners are NVIDIA machines.
+    """
+    entry = describe([framework])[framework]
+    cuda = [d for d in entry.gpus if not d.startswith("mps")]
+    label = {"torch": "PyTorch", "tensorflow": "TensorFlow"}[framework]
+    if cuda:
+        return True, f"{label} {entry.version} sees {', '.join(cuda)}"
+    if not entry.installed:
+        return False, f"{label} is not installed"
+    why = entry.note or "no GPU visible"
+    if framework == "torch":
+        import torch
+
+        build = f"CUDA {torch.version.cuda} build" if torch.version.cuda else "CPU-only build"
+        return False, f"torch {entry.version} ({build}) sees no CUDA device"
+    return False, f"TensorFlow {entry.version} sees no GPU ({why})"
 
 
 def describe(frameworks: tuple[str, ...] | list[str] | None = None) -> DeviceReport:

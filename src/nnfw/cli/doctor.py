@@ -25,6 +25,9 @@ def _doctor(args: argparse.Namespace) -> int:
     report = describe()
     for line in str(report).splitlines()[1:]:
         print(f"  {line}")
+    print("GPU, per framework:")
+    for entry in report.frameworks:
+        print(f"  {entry.gpu_line()}")
     missing = [name for name in REQUIRED if versions.get(name) is None]
     if missing:
         print(
@@ -42,7 +45,8 @@ def register(sub: Any) -> None:
         "doctor",
         help="show versions and devices; for anyone setting up the course",
         description="Print the versions of Python, PyTorch, TensorFlow, Keras, Lightning, "
-        "nbgrader and nbval, and which devices (CPU, CUDA, MPS) each framework sees. "
+        "nbgrader and nbval, which devices (CPU, CUDA, MPS) each framework sees, and which "
+        "GPU, if any, PyTorch and TensorFlow each use. "
         "Exits 1 when a required package is missing.",
     )
     doctor.set_defaults(func=_doctor)
