@@ -69,8 +69,13 @@ def table(results: Iterable[StudentResult]) -> str:
     return "\n".join(lines)
 
 
-def with_manual_grades(workspace: Workspace, assignment: str) -> list[StudentResult]:
-    """Every student's result of an assignment, with the manual grades entered in formgrader."""
+def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
+    """Write ``students.csv``, ``notebooks.csv``, ``tasks.csv`` and ``histogram.png``.
+
+    Scores come from the result files (what ``nnfw grade`` recorded) with the manual grades
+    entered later in nbgrader's formgrader: a written answer's manual score counts in every
+    file, and ``provisional`` says which scores still wait for one.
+    """
     results = load_results(workspace, assignment)
     manual = manual_scores(workspace, assignment, [r.student for r in results])
     for result in results:
@@ -81,18 +86,6 @@ def with_manual_grades(workspace: Workspace, assignment: str) -> list[StudentRes
                 if student == result.student
             }
         )
-    return results
-
-
-def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
-    """Write ``students.csv``, ``notebooks.csv``, ``tasks.csv`` and ``histogram.png``.
-
-    Scores come from the result files (what ``nnfw grade`` recorded) with the manual grades
-    entered later in nbgrader's formgrader: a written answer's manual score counts in every
-    file, and ``provisional`` says which scores still wait for one.
-    """
-    results = with_manual_grades(workspace, assignment)
-    manual = manual_scores(workspace, assignment, [r.student for r in results])
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
