@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnfw.grading.course import IGNORED_NAMES, Course, GradingError, list_assignments
+from nnfw.grading.course import (
+    IGNORED_NAMES,
+    SOURCE_IGNORED,
+    Course,
+    GradingError,
+    list_assignments,
+)
 from nnfw.grading.nbgrader_setup import (
     captured_nbgrader_log,
     course_directory_config,
@@ -120,7 +126,7 @@ def generate_assignment(
     with tempfile.TemporaryDirectory(prefix="nnfw-release-") as tmp:
         root = Path(tmp)
         shutil.copytree(
-            source_dir, root / "source" / assignment, ignore=shutil.ignore_patterns(*IGNORED_NAMES)
+            source_dir, root / "source" / assignment, ignore=shutil.ignore_patterns(*SOURCE_IGNORED)
         )
         run_generate_assignment(root, assignment, f"sqlite:///{root / 'gradebook.db'}", config)
         out_dir = root / "release" / assignment

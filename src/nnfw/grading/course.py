@@ -20,6 +20,11 @@ COURSE_ID = "nnfw-course"
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 #: Files and folders that are never part of an assignment.
 IGNORED_NAMES = (".ipynb_checkpoints", "__pycache__", ".DS_Store", "__MACOSX", "Thumbs.db")
+#: Folders of a source assignment that are for the instructor only: never released to learners
+#: and never copied to the grader (``audit/``: the wrong and correct answers of ``nnfw audit``).
+INSTRUCTOR_ONLY = ("audit",)
+#: What the release and the grader leave out of ``solutions/<assignment>/``.
+SOURCE_IGNORED = IGNORED_NAMES + INSTRUCTOR_ONLY
 
 
 class GradingError(Exception):

@@ -15,7 +15,14 @@ from typing import Any
 
 import nbformat
 
-from nnfw.grading.course import COURSE_ID, IGNORED_NAMES, GradingError, Workspace, notebook_names
+from nnfw.grading.course import (
+    COURSE_ID,
+    IGNORED_NAMES,
+    SOURCE_IGNORED,
+    GradingError,
+    Workspace,
+    notebook_names,
+)
 from nnfw.grading.intake.student import Imported
 from nnfw.grading.messages import NOTE, NotebookGrade, Reason
 from nnfw.grading.results import ManualScores, StudentResult, save_result
@@ -78,7 +85,9 @@ def prepare_workspace(
     source = workspace.step_dir("source", assignment=assignment)
     if source.exists():
         shutil.rmtree(source)
-    shutil.copytree(source_root / assignment, source, ignore=shutil.ignore_patterns(*IGNORED_NAMES))
+    shutil.copytree(
+        source_root / assignment, source, ignore=shutil.ignore_patterns(*SOURCE_IGNORED)
+    )
     # the workers' template: a gradebook that knows the assignment and no student
     template = workspace.nnfw_dir / "template" / assignment
     if template.exists():
