@@ -10,6 +10,7 @@ verb                       for                         module
 ``nnfw outputs``           notebook authors            :mod:`nnfw.cli.outputs`
 ``nnfw grade``             instructors                 :mod:`nnfw.cli.grade`
 ``nnfw feedback|export``   instructors                 :mod:`nnfw.cli.results`
+``nnfw audit``             instructors (authoring)     :mod:`nnfw.cli.audit`
 =========================  ==========================  =======================================
 
 Each verb module parses its options and calls the library (:mod:`nnfw.learner`,
@@ -33,7 +34,7 @@ __all__ = ["ExitCode", "build_parser", "main"]
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``nnfw`` parser with every verb registered."""
-    from nnfw.cli import check, doctor, grade, outputs, release, results, start
+    from nnfw.cli import audit, check, doctor, grade, outputs, release, results, start
 
     parser = argparse.ArgumentParser(
         prog="nnfw",
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {nnfw.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for verb in (doctor, start, release, grade, results, check, outputs):
+    for verb in (doctor, start, release, grade, results, audit, check, outputs):
         verb.register(sub)
     return parser
 

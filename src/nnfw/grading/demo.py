@@ -11,38 +11,19 @@ assignment (the course's first one, or the tiny ``00-demo`` shipped in this pack
 
 from __future__ import annotations
 
-import re
 import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from nnfw.grading.course import GradingError, Workspace, list_assignments
-from nnfw.grading.nbio import notebook_bytes, read_notebook, write_bytes_if_changed
+from nnfw.grading.nbio import filled_notebook, notebook_bytes, read_notebook, write_bytes_if_changed
 from nnfw.grading.settings import GradeSettings
 
 #: The package's own tiny assignment (a PyTorch/TensorFlow pair that imports neither).
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 DEMO_ASSIGNMENT = "00-demo"
-_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
-
-
-def _solved(source_path: Path, released: bytes) -> bytes:
-    """Return the learner notebook with every answer cell filled in from the source."""
-    import nbformat
-
-    source = {
-        c.metadata["nbgrader"]["grade_id"]: c
-        for c in read_notebook(source_path).cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    nb = nbformat.reads(released.decode("utf-8"), as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in source:
-            cell.source = _MARKER.sub("", source[grade_id].source).rstrip()
-    return notebook_bytes(nb)
 
 
 def _broken(solved: bytes) -> bytes:
@@ -71,7 +52,9 @@ def sample_submissions(source_dir: Path) -> dict[str, bytes]:
     released = generate_assignment(source_dir, source_dir.name)
     names = sorted(n[: -len(".ipynb")] for n in released if n.endswith(".ipynb"))
     first, last = names[0], names[-1]
-    solved = _solved(source_dir / f"{first}.ipynb", released[f"{first}.ipynb"])
+    solved = filled_notebook(
+        read_notebook(source_dir / f"{first}.ipynb"), released[f"{first}.ipynb"]
+    )
     files = {f"alice/{first}.ipynb": solved}
     files["bob.zip"] = _zip({f"{last}.ipynb": released[f"{last}.ipynb"]})
     carol = {f"{first}.ipynb": _broken(solved)}

@@ -7,11 +7,15 @@ byte-identical files and leaves unchanged files' timestamps alone.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+#: The lines that mark a solution in a source notebook.
+SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 #: Notebook-level metadata that changes from run to run and is never worth committing.
 VOLATILE_NOTEBOOK_METADATA = ("widgets", "toc", "varInspector", "execution")
 #: Cell-level metadata that changes from run to run.
@@ -73,3 +77,26 @@ def cell_source(cell: Any) -> str:
     if isinstance(source, list):
         return "".join(str(part) for part in source)
     return str(source)
+
+
+def filled_notebook(
+    source: nbformat.NotebookNode, released: bytes, answers: Mapping[str, str] | None = None
+) -> bytes:
+    """Return the learner notebook ``released`` with every answer cell filled in.
+
+    Each answer cell (by ``grade_id``) gets the source notebook's solution, without its
+    ``### BEGIN/END SOLUTION`` lines, or the text ``answers`` gives for it: a submission as a
+    learner would hand it in (``nnfw grade --demo``, ``nnfw audit``).
+    """
+    solutions = {
+        c.metadata["nbgrader"]["grade_id"]: SOLUTION_MARKER.sub("", cell_source(c)).rstrip()
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    solutions.update(answers or {})
+    nb = nbformat.reads(released.decode("utf-8"), as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell.source = solutions[grade_id]
+    return notebook_bytes(nb)
