@@ -93,11 +93,13 @@ def _cleared(path: Path) -> bytes:
 def _solved_submission(args: argparse.Namespace) -> bytes:
     """What a correct student submits: the learner notebook with the solutions filled in."""
     from nnfw.authoring.release import generate_assignment
-    from nnfw.grading.demo import _solved
+    from nnfw.grading.nbio import filled_notebook, read_notebook
 
     source = ROOT / "solutions" / args.assignment
     released = generate_assignment(source, args.assignment)
-    return _solved(source / f"{args.notebook}.ipynb", released[f"{args.notebook}.ipynb"])
+    return filled_notebook(
+        read_notebook(source / f"{args.notebook}.ipynb"), released[f"{args.notebook}.ipynb"]
+    )
 
 
 def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:

@@ -20,7 +20,8 @@ import pytest
 from nnfw import cli
 from nnfw.authoring.release import generate_assignment
 from nnfw.grading.course import Workspace, list_assignments
-from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA, _solved
+from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA
+from nnfw.grading.nbio import filled_notebook, read_notebook
 from nnfw.grading.results import load_results
 from nnfw.grading.score import AWAITING_MANUAL
 
@@ -55,7 +56,11 @@ def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
 
 
 def _solution(released: dict[str, bytes], name: str = "demo_pytorch") -> nbformat.NotebookNode:
-    return _nb(_solved(DEMO_DATA / DEMO_ASSIGNMENT / f"{name}.ipynb", released[f"{name}.ipynb"]))
+    return _nb(
+        filled_notebook(
+            read_notebook(DEMO_DATA / DEMO_ASSIGNMENT / f"{name}.ipynb"), released[f"{name}.ipynb"]
+        )
+    )
 
 
 def _write(folder: Path, files: dict[str, bytes | nbformat.NotebookNode]) -> None:
@@ -518,7 +523,12 @@ def test_solution_scores_full_marks_and_blank_scores_zero(assignment, batch, tmp
         subs = tmp_path / "subs"
         _write(
             subs / "full",
-            {f"{n}.ipynb": _solved(source / f"{n}.ipynb", released[f"{n}.ipynb"]) for n in names},
+            {
+                f"{n}.ipynb": filled_notebook(
+                    read_notebook(source / f"{n}.ipynb"), released[f"{n}.ipynb"]
+                )
+                for n in names
+            },
         )
         _write(subs / "blank", {f"{n}.ipynb": released[f"{n}.ipynb"] for n in names})
         args = [

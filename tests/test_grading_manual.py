@@ -40,7 +40,8 @@ import pytest
 from nnfw import cli
 from nnfw.authoring.release import generate_assignment
 from nnfw.grading.course import Workspace
-from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA, _solved
+from nnfw.grading.demo import DEMO_ASSIGNMENT, DEMO_DATA
+from nnfw.grading.nbio import filled_notebook, read_notebook
 from nnfw.grading.report import PROVISIONAL_NOTE
 from nnfw.grading.results import load_results
 from nnfw.grading.score import AWAITING_MANUAL, GRADED_BY_HAND
@@ -110,7 +111,10 @@ def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
 def _submission(course, released, written: str | None, name="demo_pytorch") -> bytes:
     """The full solution of ``name``, its written answer ``written`` (None: left blank)."""
     nb = _nb(
-        _solved(course / "solutions" / DEMO_ASSIGNMENT / f"{name}.ipynb", released[f"{name}.ipynb"])
+        filled_notebook(
+            read_notebook(course / "solutions" / DEMO_ASSIGNMENT / f"{name}.ipynb"),
+            released[f"{name}.ipynb"],
+        )
     )
     _cell(nb, TASK).source = (
         written if written is not None else _cell(_nb(released[f"{name}.ipynb"]), TASK).source
