@@ -407,6 +407,16 @@ def test_export_writes_csvs_and_histogram(batch, capsys):
     row = next(r for r in tasks if r["student"] == "exception" and r["task"] == "task2_tests")
     assert "ValueError" in row["message"]
     assert (out_dir / "histogram.png").read_bytes().startswith(b"\x89PNG")
+    items = {(r["notebook"], r["task"]): r for r in _csv(out_dir / "items.csv")}
+    assert ("demo_pytorch", "task1_tests") in items
+    submitted = sum(
+        nb.submitted
+        for r in batch["results"].values()
+        for nb in r.notebooks
+        if nb.name == "demo_pytorch"
+    )
+    assert items["demo_pytorch", "task1_tests"]["students"] == str(submitted)
+    assert (out_dir / "items.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_feedback_never_shows_hidden_tests(batch, capsys):

@@ -56,7 +56,20 @@ def _export(args: argparse.Namespace) -> int:
         out = Path(args.out) / assignment if args.out else workspace.root / "export" / assignment
         for path in export(workspace, assignment, out):
             print(f"[nnfw] wrote {path}")
+        _print_flags(assignment, out / "items.csv")
     return ExitCode.OK
+
+
+def _print_flags(assignment: str, items_csv: Path) -> None:
+    """Name the tasks the item analysis flags (everybody or nobody passed, low discrimination)."""
+    import csv
+
+    with items_csv.open(newline="", encoding="utf-8") as fh:
+        flagged = [
+            f"{r['notebook']}/{r['task']} ({r['flag']})" for r in csv.DictReader(fh) if r["flag"]
+        ]
+    if flagged:
+        print(f"[nnfw] {assignment}: {len(flagged)} task(s) to look at: {', '.join(flagged)}")
 
 
 def register(sub: Any) -> None:
@@ -76,9 +89,13 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser(
         "export",
-        help="write grades as CSV (per student, notebook, task) and a histogram; for instructors",
-        description="Write students.csv, notebooks.csv, tasks.csv and histogram.png per "
-        "assignment (default: into the workspace's export/ folder).",
+        help="write grades as CSV (per student, notebook, task), the item analysis and plots; "
+        "for instructors",
+        description="Write students.csv, notebooks.csv, tasks.csv, histogram.png and the item "
+        "analysis (items.csv, items.png: per task the share of students with full marks, its "
+        "discrimination, the correlation with the rest of the notebook, and a flag for tasks "
+        "everybody or nobody passes) per assignment (default: into the workspace's export/ "
+        "folder).",
     )
     p.add_argument("--assignment", "-a", metavar="A", help="only this assignment")
     p.add_argument("--out", metavar="DIR", help="write into DIR/<assignment>/")

@@ -70,7 +70,11 @@ def table(results: Iterable[StudentResult]) -> str:
 
 
 def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
-    """Write ``students.csv``, ``notebooks.csv``, ``tasks.csv`` and ``histogram.png``.
+    """Write ``students.csv``, ``notebooks.csv``, ``tasks.csv``, ``items.csv`` and two plots.
+
+    ``items.csv`` and ``items.png`` are the item analysis (:mod:`nnfw.grading.items`): per
+    task, the share of students who got it, its discrimination and a flag;
+    ``histogram.png`` shows the assignment scores.
 
     Scores come from the result files (what ``nnfw grade`` recorded) with the manual grades
     entered later in nbgrader's formgrader: a written answer's manual score counts in every
@@ -186,7 +190,47 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
     path = out_dir / "histogram.png"
     _histogram([r.score for r in results], results[0].max if results else 0.0, assignment, path)
     written.append(path)
+    written += _items(results, assignment, out_dir)
     return written
+
+
+def _items(results: list[StudentResult], assignment: str, out_dir: Path) -> list[Path]:
+    from nnfw.grading.items import item_stats, plot_items
+
+    stats = item_stats(results)
+    path = out_dir / "items.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            [
+                "notebook",
+                "task",
+                "max",
+                "students",
+                "full_marks",
+                "facility",
+                "mean_score",
+                "discrimination",
+                "flag",
+            ]
+        )
+        for s in stats:
+            writer.writerow(
+                [
+                    s.notebook,
+                    s.task,
+                    s.max,
+                    s.students,
+                    s.full_marks,
+                    f"{s.facility:.3f}",
+                    f"{s.mean_score:.3f}",
+                    "" if s.discrimination is None else f"{s.discrimination:.3f}",
+                    s.flag,
+                ]
+            )
+    plot = out_dir / "items.png"
+    plot_items(stats, assignment, plot)
+    return [path, plot]
 
 
 def _histogram(scores: list[float], max_score: float, assignment: str, path: Path) -> None:
