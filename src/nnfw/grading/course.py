@@ -10,6 +10,7 @@ each graded assignment's source, the gradebook, and the ``submitted/``, ``autogr
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 #: nbgrader's course id for the course's gradebook.
 COURSE_ID = "nnfw-course"
 #: What assignment and student ids may look like (they become folder names).
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}")  # use with fullmatch
 #: Files and folders that are never part of an assignment.
 IGNORED_NAMES = (".ipynb_checkpoints", "__pycache__", ".DS_Store", "__MACOSX", "Thumbs.db")
 #: Folders of a source assignment that are for the instructor only: never released to learners
@@ -90,7 +91,7 @@ def find_course_root(start: Path | None = None) -> Path:
 
 def check_id(value: str, what: str) -> str:
     """Return ``value`` if it is a safe assignment/student id, else raise GradingError."""
-    if not SAFE_ID.match(value):
+    if not SAFE_ID.fullmatch(value):
         msg = (
             f"{what} {value!r} is not usable as a folder name: use letters, digits and "
             "`_ . @ + -` (at most 100 characters, not starting with a symbol)"
@@ -143,7 +144,25 @@ class Workspace:
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and any(p.glob("*.json")))
 
 
+def printable(text: Any) -> str:
+    """``text`` with every control or format character written as an escape, ``\\x1b``.
+
+    What a learner controls (file names, error messages, printed output) reaches the
+    terminal table, the CSVs and the logs; an ANSI escape there could recolour, hide or
+    rewrite lines, and a bidirectional override could reorder them. Newlines and tabs stay.
+    """
+    out = []
+    for char in str(text):
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co"):
+            out.append(char)
+        elif ord(char) < 0x100:
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.append(f"\\u{ord(char):04x}")
+    return "".join(out)
+
+
 def short(text: Any, limit: int = 160) -> str:
-    """Return ``text`` on one line, cut to ``limit`` characters."""
-    one_line = " ".join(str(text).split())
+    """Return ``text`` on one line, printable (:func:`printable`), cut to ``limit`` characters."""
+    one_line = " ".join(printable(text).split())
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"

@@ -48,6 +48,22 @@ def strip_hidden_tests(nb: Any) -> Any:
     return nb
 
 
+def sanitise_markdown(nb: Any) -> Any:
+    """Escape the HTML of every markdown cell that is not on nbconvert's safe list; return ``nb``.
+
+    A learner writes markdown (a written answer) and may write HTML in it; nbgrader's feedback
+    page would render a ``<script>`` or an ``onerror=`` there as it is. nbconvert's own
+    sanitiser (bleach, as nbviewer uses) escapes what is not safe, so it shows as text.
+    Outputs are sanitised by the HTML exporter (``HTMLExporter.sanitize_html``).
+    """
+    from nbconvert.filters.strings import clean_html
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = clean_html(cell.source)
+    return nb
+
+
 def generate_feedback(
     workspace: Workspace,
     assignment: str,
@@ -86,11 +102,15 @@ def generate_feedback(
             src = workspace.step_dir("autograded", student, assignment)
             dst = root / "autograded" / student / assignment
             for path in sorted(src.glob("*.ipynb")):
-                write_notebook(strip_hidden_tests(read_notebook(path)), dst / path.name)
+                nb = sanitise_markdown(strip_hidden_tests(read_notebook(path)))
+                write_notebook(nb, dst / path.name)
             cfg = course_directory_config(Config(), root, workspace.db_url)
             cfg.CourseDirectory.assignment_id = assignment
             cfg.CourseDirectory.student_id = student
             cfg.GenerateFeedback.force = True
+            # learner-written HTML (markdown cells, display(HTML(...)) outputs) is sanitised
+            # (bleach, as nbviewer does): no script or event handler reaches the page
+            cfg.HTMLExporter.sanitize_html = True
             failure = None
             with captured_nbgrader_log():
                 try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from nnfw.grading.course import Workspace
+from nnfw.grading.course import Workspace, printable
 from nnfw.grading.gradebook import manual_scores
 from nnfw.grading.messages import NOTE, PROBLEM, Reason
 from nnfw.grading.results import StudentResult, load_results
@@ -52,6 +53,7 @@ def table(results: Iterable[StudentResult]) -> str:
                 )
             )
     header = ("student", "notebook", "score", "max", "status")
+    rows = [(a, b, c, d, printable(e)) for a, b, c, d, e in rows]  # no terminal controls
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = []
     for row in [header, *rows]:
@@ -67,6 +69,33 @@ def table(results: Iterable[StudentResult]) -> str:
     if provisional:
         lines.append(PROVISIONAL_NOTE)
     return "\n".join(lines)
+
+
+#: A spreadsheet reads a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell that no spreadsheet runs: text starting like a formula gets a leading ``'``.
+
+    Numbers stay numbers; text also loses its control characters (:func:`printable`). This is
+    OWASP's advice against CSV injection: learner-controlled text (file names, error
+    messages) must not become ``=HYPERLINK(...)`` in the instructor's spreadsheet.
+    """
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _SafeWriter:
+    """``csv.writer`` whose every cell goes through :func:`spreadsheet_safe`."""
+
+    def __init__(self, fh: Any) -> None:
+        self._writer = csv.writer(fh)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([spreadsheet_safe(v) for v in row])
 
 
 def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
@@ -98,7 +127,7 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
 
     path = out_dir / "students.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = _SafeWriter(fh)
         writer.writerow(
             [
                 "student",
@@ -129,7 +158,7 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
 
     path = out_dir / "notebooks.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = _SafeWriter(fh)
         writer.writerow(
             [
                 "student",
@@ -166,7 +195,7 @@ def export(workspace: Workspace, assignment: str, out_dir: Path) -> list[Path]:
 
     path = out_dir / "tasks.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = _SafeWriter(fh)
         writer.writerow(
             ["student", "notebook", "task", "score", "max", "status", "message", "manual_score"]
         )
@@ -200,7 +229,7 @@ def _items(results: list[StudentResult], assignment: str, out_dir: Path) -> list
     stats = item_stats(results)
     path = out_dir / "items.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = _SafeWriter(fh)
         writer.writerow(
             [
                 "notebook",
@@ -222,9 +251,9 @@ def _items(results: list[StudentResult], assignment: str, out_dir: Path) -> list
                     s.max,
                     s.students,
                     s.full_marks,
-                    f"{s.facility:.3f}",
-                    f"{s.mean_score:.3f}",
-                    "" if s.discrimination is None else f"{s.discrimination:.3f}",
+                    round(s.facility, 3),
+                    round(s.mean_score, 3),
+                    "" if s.discrimination is None else round(s.discrimination, 3),
                     s.flag,
                 ]
             )

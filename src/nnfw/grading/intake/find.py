@@ -8,8 +8,10 @@ records whose bytes are read on demand.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ class SubmittedFile:
     rel: str  # path inside the submission, POSIX style
     size: int
     read: Callable[[], bytes]
+    #: a symbolic link: listed so the report can say it was ignored, never followed or read
+    link: bool = False
 
     @property
     def name(self) -> str:
@@ -57,12 +61,19 @@ def _ignored(parts: tuple[str, ...]) -> bool:
 
 def _list_folder(folder: Path) -> list[SubmittedFile]:
     files = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored((d,)))
+    for dirpath, dirnames, filenames in os.walk(folder):  # never follows folder links
+        links = [d for d in dirnames if (Path(dirpath) / d).is_symlink()]
+        filenames = [*filenames, *links]
+        dirnames[:] = sorted(d for d in dirnames if not _ignored((d,)) and d not in links)
         for filename in sorted(filenames):
             path = Path(dirpath) / filename
             rel = path.relative_to(folder)
-            if _ignored(rel.parts) or not path.is_file():
+            if _ignored(rel.parts):
+                continue
+            if path.is_symlink():
+                files.append(SubmittedFile(rel.as_posix(), 0, bytes, link=True))
+                continue
+            if not path.is_file():
                 continue
             files.append(
                 SubmittedFile(rel.as_posix(), path.stat().st_size, functools.partial(_read, path))
@@ -87,6 +98,9 @@ def _list_zip(path: Path) -> list[SubmittedFile]:
         parts = tuple(p for p in rel.split("/") if p not in ("", ".", ".."))
         if not parts or _ignored(parts):
             continue
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:  # a symbolic link stored as such
+            files.append(SubmittedFile("/".join(parts), 0, bytes, link=True))
+            continue
         files.append(SubmittedFile("/".join(parts), info.file_size, reader(info.filename)))
     return files
 
@@ -99,12 +113,20 @@ def _newest_mtime(path: Path) -> float:
 
 
 def student_id_for(entry: Path) -> str:
-    """Return the student id an entry (folder or zip file) stands for."""
+    """Return the student id an entry (folder or zip file) stands for.
+
+    A name that is already a safe id is the id. Any other name (accents, spaces, shell
+    characters, control characters) is spelled in safe characters and given a short hash of
+    the exact original name, so two different names never become the same student:
+    ``José`` and ``Jose`` (or the two Unicode spellings of ``José``) stay apart.
+    """
     name = entry.stem if entry.is_file() else entry.name
-    if SAFE_ID.match(name):
+    if SAFE_ID.fullmatch(name):
         return name
-    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", name).strip("_.-+@")[:100]
-    return cleaned or "unnamed"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = re.sub(r"[^A-Za-z0-9_.@+-]+", "_", ascii_name).strip("_.-+@")[:90]
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{cleaned or 'unnamed'}-{digest}"
 
 
 def find_entries(submissions: Path) -> tuple[dict[str, list[Path]], list[str]]:
@@ -120,6 +142,9 @@ def find_entries(submissions: Path) -> tuple[dict[str, list[Path]], list[str]]:
     ignored: list[str] = []
     for entry in sorted(submissions.iterdir()):
         if _ignored((entry.name,)):
+            continue
+        if entry.is_symlink():  # a link is never followed: it could point anywhere
+            ignored.append(f"{entry.name} (a symbolic link)")
             continue
         if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
             by_student.setdefault(student_id_for(entry), []).append(entry)

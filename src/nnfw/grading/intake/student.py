@@ -87,6 +87,11 @@ def import_student(
         files = None
     opened = files is not None
     files = files or []
+    links = [f for f in files if f.link]
+    if links:
+        listing = ", ".join(f.rel for f in links[:5]) + (" …" if len(links) > 5 else "")
+        record.add(NOTE, f"ignored {len(links)} symbolic link(s), never followed: {listing}")
+        files = [f for f in files if not f.link]
     notebooks = [f for f in files if f.name.lower().endswith(".ipynb")]
     others = [f for f in files if not f.name.lower().endswith(".ipynb")]
     if others:
