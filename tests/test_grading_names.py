@@ -269,3 +269,82 @@ def test_no_script_reaches_the_feedback(graded):
 
     Tags().feed(html)
     assert not live, live
+
+
+# --- archives: bombs, lies, thousands, zips in zips ----------------------------------------------
+
+
+def _releases() -> dict:
+    import nbformat
+
+    released = generate_assignment(DEMO_DATA / DEMO_ASSIGNMENT, DEMO_ASSIGNMENT)
+    return {
+        n[: -len(".ipynb")]: nbformat.reads(b.decode(), as_version=4)
+        for n, b in released.items()
+        if n.endswith(".ipynb")
+    }
+
+
+def _import(tmp_path: Path, entry: Path):
+    from nnfw.grading.intake.student import import_student
+
+    return import_student("eve", [entry], DEMO_ASSIGNMENT, _releases(), tmp_path / "dest")
+
+
+def _texts(record) -> str:
+    return " | ".join(r.text for r in record.reasons)
+
+
+def test_a_json_bomb_is_refused_before_it_is_parsed():
+    import tracemalloc
+
+    from nnfw.grading.intake.repair import parse_notebook
+
+    bomb = b'{"cells": [' + b"{}," * 2_100_000 + b"{}]}"  # 6 MB; 2 GB as Python objects
+    tracemalloc.start()
+    nb, why = parse_notebook(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert nb is None
+    assert "JSON values, more than a notebook needs" in why
+    assert peak < 20 * 1024 * 1024, f"{peak / 2**20:.0f} MB used to refuse it"
+    deep = b'{"cells": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+    assert parse_notebook(deep) == (None, "is not usable JSON (nested too deeply)")
+
+
+def test_a_zip_of_thousands_of_notebooks_is_cut_short(tmp_path):
+    source = DEMO_DATA / DEMO_ASSIGNMENT / "demo_pytorch.ipynb"
+    released = generate_assignment(DEMO_DATA / DEMO_ASSIGNMENT, DEMO_ASSIGNMENT)
+    solved = filled_notebook(read_notebook(source), released["demo_pytorch.ipynb"])
+    path = tmp_path / "eve.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(3000):
+            archive.writestr(f"junk/{i:04d}.ipynb", b'{"cells": []}')
+        archive.writestr("deep/er/demo_pytorch.ipynb", solved)
+    record = _import(tmp_path, path)
+    assert "ignored 2951 of 3001 notebook files" in _texts(record)
+    assert "demo_pytorch" in record.notebooks, "the assignment's own name is looked at first"
+
+
+def test_a_zip_in_a_zip_is_not_unpacked(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("demo_pytorch.ipynb", b'{"cells": []}')
+    path = tmp_path / "eve.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("homework.zip", inner.getvalue())
+    record = _import(tmp_path, path)
+    assert "ignored 1 other file(s): homework.zip" in _texts(record)
+    assert not record.notebooks
+
+
+def test_a_file_that_unpacks_to_more_than_it_says_is_refused(tmp_path, monkeypatch):
+    from nnfw.grading.intake import find, student
+
+    huge = b" " * (find.MAX_NOTEBOOK_BYTES + 1)
+    lying = find.SubmittedFile("demo_pytorch.ipynb", 100, lambda: huge)
+    monkeypatch.setattr(student, "list_files", lambda entry: [lying])
+    (tmp_path / "eve").mkdir()
+    record = _import(tmp_path, tmp_path / "eve")
+    assert "unpacks to more than the 100.0 MB limit (the zip file says less)" in _texts(record)
+    assert not record.notebooks

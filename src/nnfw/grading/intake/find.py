@@ -22,6 +22,10 @@ from nnfw.grading.course import IGNORED_NAMES, SAFE_ID, GradingError
 #: A notebook file larger than this is not graded (outputs are cleared anyway, but parsing
 #: hundreds of megabytes of JSON per student is not worth it).
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024
+#: The notebook files of one submission that are looked at (a zip of thousands is cut here).
+MAX_NOTEBOOK_FILES = 50
+#: What one student's notebook files may unpack to, all together, before the rest are refused.
+MAX_READ_BYTES = 4 * MAX_NOTEBOOK_BYTES
 #: Other files larger than this are called "huge" in the report.
 HUGE_FILE_BYTES = 50 * 1024 * 1024
 

@@ -27,10 +27,22 @@ class Findings(Protocol):
         """Record one finding."""
 
 
+#: More JSON values (roughly: commas and containers) than any notebook needs. Parsing is
+#: refused beyond it: a few megabytes of ``[{},{},...]`` would take gigabytes as Python
+#: objects in the grader (a "JSON bomb"). A course notebook holds a few thousand.
+MAX_JSON_VALUES = 2_000_000
+
+
 def parse_notebook(data: bytes) -> tuple[dict[str, Any] | None, str]:
     """Parse notebook bytes leniently; return ``(notebook dict, "")`` or ``(None, why)``."""
     if not data.strip():
         return None, "is empty"
+    values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    if values > MAX_JSON_VALUES:
+        return None, (
+            f"holds about {values:,} JSON values, more than a notebook needs "
+            f"({MAX_JSON_VALUES:,}); not parsed. Clear its outputs and resubmit"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

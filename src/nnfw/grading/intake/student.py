@@ -20,6 +20,8 @@ from nnfw.grading.course import short
 from nnfw.grading.intake.find import (
     HUGE_FILE_BYTES,
     MAX_NOTEBOOK_BYTES,
+    MAX_NOTEBOOK_FILES,
+    MAX_READ_BYTES,
     SubmittedFile,
     _newest_mtime,
     _size,
@@ -102,11 +104,32 @@ def import_student(
             text += f" (huge: {', '.join(f'{f.rel} {_size(f.size)}' for f in huge[:3])})"
         record.add(NOTE, text)
 
+    if len(notebooks) > MAX_NOTEBOOK_FILES:
+        wanted = {f"{name}.ipynb" for name in releases}
+        notebooks.sort(key=lambda f: (f.name not in wanted, f.rel.count("/"), f.rel))
+        dropped = notebooks[MAX_NOTEBOOK_FILES:]
+        notebooks = notebooks[:MAX_NOTEBOOK_FILES]
+        record.add(
+            NOTE,
+            f"ignored {len(dropped)} of {len(dropped) + len(notebooks)} notebook files: a "
+            f"submission is looked at up to {MAX_NOTEBOOK_FILES} notebooks (the assignment's "
+            "names first)",
+        )
+
     parsed: dict[str, tuple[dict[str, Any] | None, str]] = {}
+    budget = [MAX_READ_BYTES]  # bytes this student's files may still unpack, all together
 
     def parse(f: SubmittedFile) -> tuple[dict[str, Any] | None, str]:
         if f.rel not in parsed:
-            if f.size > MAX_NOTEBOOK_BYTES:
+            if budget[0] <= 0:
+                parsed[f.rel] = (
+                    None,
+                    (
+                        f"was not read: this submission's notebooks already unpacked to "
+                        f"{_size(MAX_READ_BYTES)}, the most one student's may"
+                    ),
+                )
+            elif f.size > MAX_NOTEBOOK_BYTES:
                 parsed[f.rel] = (
                     None,
                     (
@@ -120,7 +143,17 @@ def import_student(
                 except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
                     parsed[f.rel] = (None, f"could not be read ({short(exc, 80)})")
                 else:
-                    parsed[f.rel] = parse_notebook(data)
+                    budget[0] -= len(data)
+                    if len(data) > MAX_NOTEBOOK_BYTES:  # a zip entry whose stated size lied
+                        parsed[f.rel] = (
+                            None,
+                            (
+                                f"unpacks to more than the {_size(MAX_NOTEBOOK_BYTES)} limit (the "
+                                "zip file says less); not parsed"
+                            ),
+                        )
+                    else:
+                        parsed[f.rel] = parse_notebook(data)
         return parsed[f.rel]
 
     # match files to the assignment's notebooks: exact name at the top, then in a sub-folder,
