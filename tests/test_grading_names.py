@@ -139,6 +139,14 @@ display(HTML("<script>alert('xss-output')</script><img src=x onerror=\\"alert('x
 """
 
 
+IGNORES_SIGINT = """import signal
+import time
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+time.sleep(10**6)
+"""
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("names")
@@ -167,6 +175,14 @@ def graded(tmp_path_factory):
     (subs / "x$(touch PWNED)`touch PWNED2`" / "demo_pytorch.ipynb").write_bytes(solved)
     (subs / "=HYPERLINK(1)").mkdir()
     (subs / "=HYPERLINK(1)" / "demo_pytorch.ipynb").write_bytes(hostile)
+    (subs / "sigign").mkdir()
+    (subs / "sigign" / "demo_pytorch.ipynb").write_bytes(
+        filled_notebook(
+            read_notebook(source),
+            released["demo_pytorch.ipynb"],
+            {"task2_answer": IGNORES_SIGINT},
+        )
+    )
     (subs / "linker").mkdir()
     (subs / "linker" / "demo_pytorch.ipynb").symlink_to(source)
     (subs / "sneaky").symlink_to(course / "solutions" / DEMO_ASSIGNMENT)
@@ -179,7 +195,7 @@ def graded(tmp_path_factory):
             code = cli.main(
                 [
                     "grade", str(subs), "--assignment", DEMO_ASSIGNMENT, "--course", str(course),
-                    "--workspace", str(workspace), "--jobs", "2",
+                    "--workspace", str(workspace), "--jobs", "2", "--timeout", "8",
                 ]
             )  # fmt: skip
             cli.main(["export", "--workspace", str(workspace)])
@@ -217,6 +233,21 @@ def test_links_are_not_followed_and_say_so(graded):
     assert linker
     assert linker[0]["submitted"] == "0"
     assert linker[0]["score"] == "0.0"
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_kernel_that_ignores_the_interrupt_is_stopped(graded):
+    import json
+
+    result = json.loads(
+        (graded["ws"] / "nnfw" / "results" / DEMO_ASSIGNMENT / "sigign.json").read_text()
+    )
+    nb = next(n for n in result["notebooks"] if n["name"] == "demo_pytorch")
+    status = {t["id"]: t["status"] for t in nb["tasks"]}
+    assert status == {"task1_tests": "passed", "task2_tests": "timed out", "task3_tests": "not run"}
+    assert "the kernel ignored the interrupt after the time-out and was stopped" in nb["status"]
+    assert "the kernel was stopped earlier (it ignored an interrupt)" in nb["status"]
 
 
 @pytest.mark.slow

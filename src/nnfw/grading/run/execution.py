@@ -10,12 +10,17 @@ graded notebook, so its start-up time is grading overhead). It makes a run survi
 - endless output: each cell keeps at most ``max_output_chars`` characters;
 - a notebook that runs too long overall (``notebook_timeout``): the running cell is
   interrupted and later cells are not run;
+- a kernel that ignores the interrupt after a time-out (``signal.SIG_IGN`` for SIGINT, a C
+  call that never checks for signals): if it does not answer within ``interrupt_grace``
+  seconds it is stopped and later cells are not run, instead of every later cell waiting
+  out its own time-out;
 - history snooping: the grader's hidden cells and the graded test cells run without entering
   the kernel's history (``In``, ``_ih``), so later learner code cannot read hidden tests there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -72,9 +77,14 @@ class GuardedMixin(HasTraits):
         0, help="Seconds the whole notebook may run (0: no limit besides the per-cell one)."
     ).tag(config=True)
 
+    interrupt_grace = Integer(
+        5, help="Seconds a kernel has to answer again after a time-out's interrupt."
+    ).tag(config=True)
+
     def reset_guards(self) -> None:
         """Start a new run: no dead kernel yet, the notebook's clock starts now."""
         self._dead_at: int | None = None
+        self._dead_why = "not run: the kernel died in cell {cell}"
         self._out_of_time: int | None = None
         self._chars = 0
         self._capped = False
@@ -95,9 +105,7 @@ class GuardedMixin(HasTraits):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell
         if self._dead_at is not None:
-            cell.outputs = [
-                error_output(NOT_RUN, f"not run: the kernel died in cell {self._dead_at + 1}")
-            ]
+            cell.outputs = [error_output(NOT_RUN, self._dead_why.format(cell=self._dead_at + 1))]
             return cell
         if self._out_of_time is not None or (
             self._deadline is not None and time.monotonic() >= self._deadline
@@ -124,6 +132,23 @@ class GuardedMixin(HasTraits):
                 )
             )
             return cell
+        timed_out = any(
+            o.get("output_type") == "error" and o.get("ename") == CELL_TIMEOUT for o in cell.outputs
+        )
+        if timed_out and not self._kernel_answers(self.interrupt_grace):
+            self._stop_kernel()
+            self._dead_at, self._dead_why = (
+                index,
+                "not run: the kernel was stopped earlier (it ignored an interrupt)",
+            )
+            cell.outputs.append(
+                error_output(
+                    LIMIT,
+                    f"the kernel ignored the interrupt after the time-out and was stopped "
+                    f"{self.interrupt_grace} s later; later cells were not run",
+                )
+            )
+            return cell
         if self._deadline is not None and time.monotonic() >= self._deadline:
             for out in cell.outputs:
                 if out.get("output_type") == "error" and out.get("ename") == CELL_TIMEOUT:
@@ -135,6 +160,46 @@ class GuardedMixin(HasTraits):
                     out["traceback"] = [f"{NOTEBOOK_TIMEOUT}: {out['evalue']}"]
                     self._out_of_time = index
         return cell
+
+    def _kernel_answers(self, grace: float) -> bool:
+        """True when the kernel runs an empty request within ``grace`` seconds (it is free)."""
+        import queue
+
+        from jupyter_core.utils import ensure_async, run_sync
+
+        kc = getattr(self, "kc", None)
+        if kc is None:
+            return True
+        msg_id = kc.execute("", silent=True, store_history=False)
+
+        async def wait() -> bool:
+            deadline = time.monotonic() + grace
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    msg = await ensure_async(kc.shell_channel.get_msg(timeout=left))
+                except queue.Empty:
+                    return False
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+            return False
+
+        try:
+            return bool(run_sync(wait)())
+        except Exception:  # noqa: BLE001 - a kernel that broke its channels does not answer
+            return False
+
+    def _stop_kernel(self) -> None:
+        from jupyter_core.utils import ensure_async, run_sync
+
+        km = getattr(self, "km", None)
+        if km is None:
+            return
+
+        async def stop() -> None:
+            await ensure_async(km.shutdown_kernel(now=True))
+
+        with contextlib.suppress(Exception):  # already gone
+            run_sync(stop)()
 
     def on_cell_executed(self, **kwargs: Any) -> None:
         """Record an error the kernel replied with but never showed (e.g. after a timeout)."""
