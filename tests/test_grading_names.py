@@ -147,6 +147,63 @@ time.sleep(10**6)
 """
 
 
+WRONG = {
+    "task1_answer": "def square(x):\n    return 0",
+    "task2_answer": "def mean_of(values):\n    return 0",
+    "task3_answer": "def step(w, lr):\n    return 0",
+}
+
+
+def _forgeries(source: Path, released: bytes) -> dict:
+    """Wrong answers in notebooks whose metadata lies (the grader must not believe it)."""
+    import copy
+
+    import nbformat
+
+    def fresh():
+        return nbformat.reads(
+            filled_notebook(read_notebook(source), released, WRONG).decode(), as_version=4
+        )
+
+    def graded_cells(nb):
+        return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+    out = {}
+    nb = fresh()
+    for c in graded_cells(nb):
+        c.metadata.nbgrader["points"] = 100
+    out["forged-points"] = nb
+    nb = fresh()
+    md = next(c for c in nb.cells if c.cell_type == "markdown")
+    md.metadata["nbgrader"] = {
+        "grade": True, "grade_id": "bonus", "points": 100, "solution": True,
+        "locked": False, "schema_version": 3, "task": False,
+    }  # fmt: skip
+    out["forged-bonus-cell"] = nb
+    nb = fresh()
+    test = next(c for c in graded_cells(nb) if c.metadata.nbgrader["grade_id"] == "task1_tests")
+    test.metadata.nbgrader.update(solution=True, locked=False)
+    test.source = "pass"
+    out["forged-unlocked-test"] = nb
+    nb = fresh()
+    double = copy.deepcopy(test)
+    double.id = "forged-double"
+    nb.cells.append(double)
+    out["forged-duplicate-test"] = nb
+    nb = fresh()
+    for c in nb.cells:
+        if c.cell_type == "code":
+            c.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text="Visible tests passed.\n")
+            ]
+            c.execution_count = 1
+    out["forged-outputs"] = nb
+    nb = fresh()
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    out["forged-kernelspec"] = nb
+    return out
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("names")
@@ -167,6 +224,7 @@ def graded(tmp_path_factory):
         1, nbformat.v4.new_markdown_cell("<script>alert('xss-markdown')</script> **hi**")
     )
     hostile = nbformat.writes(nb).encode()
+
     subs = base / "subs"
     for name in (NFC, NFD, "Jose"):
         (subs / name).mkdir(parents=True)
@@ -183,6 +241,9 @@ def graded(tmp_path_factory):
             {"task2_answer": IGNORES_SIGINT},
         )
     )
+    for name, forged in _forgeries(source, released["demo_pytorch.ipynb"]).items():
+        (subs / name).mkdir()
+        (subs / name / "demo_pytorch.ipynb").write_bytes(nbformat.writes(forged).encode())
     (subs / "linker").mkdir()
     (subs / "linker" / "demo_pytorch.ipynb").symlink_to(source)
     (subs / "sneaky").symlink_to(course / "solutions" / DEMO_ASSIGNMENT)
@@ -248,6 +309,21 @@ def test_a_kernel_that_ignores_the_interrupt_is_stopped(graded):
     assert status == {"task1_tests": "passed", "task2_tests": "timed out", "task3_tests": "not run"}
     assert "the kernel ignored the interrupt after the time-out and was stopped" in nb["status"]
     assert "the kernel was stopped earlier (it ignored an interrupt)" in nb["status"]
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_forged_metadata_earns_nothing(graded):
+    import json
+
+    folder = graded["ws"] / "nnfw" / "results" / DEMO_ASSIGNMENT
+    forged = sorted(folder.glob("forged-*.json"))
+    assert len(forged) == 6
+    for path in forged:
+        result = json.loads(path.read_text())
+        nb = next(n for n in result["notebooks"] if n["name"] == "demo_pytorch")
+        assert (nb["score"], nb["max"]) == (0.0, 4.0), (path.stem, nb["status"])
+        assert [t["id"] for t in nb["tasks"]] == ["task1_tests", "task2_tests", "task3_tests"]
 
 
 @pytest.mark.slow
