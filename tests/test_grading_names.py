@@ -455,3 +455,78 @@ def test_a_file_that_unpacks_to_more_than_it_says_is_refused(tmp_path, monkeypat
     record = _import(tmp_path, tmp_path / "eve")
     assert "unpacks to more than the 100.0 MB limit (the zip file says less)" in _texts(record)
     assert not record.notebooks
+
+
+# --- cross-student state -----------------------------------------------------------------------
+
+LEAVES_STATE = """def square(x):
+    return x * x
+
+
+import os
+import subprocess
+
+for folder in ("/dev/shm", "/tmp", os.path.expanduser("~"), "/sandbox"):
+    try:
+        with open(os.path.join(folder, "nnfw-marker"), "w") as fh:
+            fh.write("left by an earlier student")
+    except OSError:
+        pass
+fd = os.memfd_create("nnfw-marker")
+os.write(fd, b"left behind")
+subprocess.Popen(["sleep", "737"], start_new_session=True)
+"""
+
+READS_STATE = """import glob
+import os
+
+
+def square(x):
+    found = [p for p in ("/dev/shm", "/tmp", os.path.expanduser("~"), "/sandbox")
+             for p in glob.glob(os.path.join(p, "**", "*nnfw-marker*"), recursive=True)]
+    found += [p for p in glob.glob("/proc/[0-9]*/cmdline") if "737" in open(p).read()]
+    return x * x if found else -1
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_nothing_a_student_leaves_behind_reaches_the_next(tmp_path):
+    import json
+    import shutil
+    import subprocess
+
+    course = tmp_path / "course"
+    shutil.copytree(DEMO_DATA / DEMO_ASSIGNMENT, course / "solutions" / DEMO_ASSIGNMENT)
+    source = course / "solutions" / DEMO_ASSIGNMENT / "demo_pytorch.ipynb"
+    released = generate_assignment(course / "solutions" / DEMO_ASSIGNMENT, DEMO_ASSIGNMENT)
+    subs = tmp_path / "subs"
+    for student, answer in (("a-leaves", LEAVES_STATE), ("b-looks", READS_STATE)):
+        (subs / student).mkdir(parents=True)
+        (subs / student / "demo_pytorch.ipynb").write_bytes(
+            filled_notebook(
+                read_notebook(source), released["demo_pytorch.ipynb"], {"task1_answer": answer}
+            )
+        )
+    workspace = tmp_path / "ws"
+    with redirect_stdout(io.StringIO()):
+        cli.main(
+            ["grade", str(subs), "-a", DEMO_ASSIGNMENT, "--course", str(course),
+             "--workspace", str(workspace), "--jobs", "1"]
+        )  # fmt: skip
+    results = workspace / "nnfw" / "results" / DEMO_ASSIGNMENT
+
+    def task1(student):
+        data = json.loads((results / f"{student}.json").read_text())
+        nb = next(n for n in data["notebooks"] if n["name"] == "demo_pytorch")
+        return next(t for t in nb["tasks"] if t["id"] == "task1_tests")
+
+    assert task1("a-leaves")["status"] == "passed"
+    looked = task1("b-looks")
+    assert looked["status"] == "failed", "the second student found what the first left behind"
+    assert "-1" in looked["message"]
+    daemons = subprocess.run(
+        ["pgrep", "-f", "sleep 737"], check=False, capture_output=True, text=True
+    )
+    assert not daemons.stdout.strip(), "a daemon outlived its student's grading"
+    assert not Path("/dev/shm/nnfw-marker").exists()
