@@ -243,3 +243,49 @@ def test_torch_subclass_cannot_override_its_conversion():
     with pytest.raises(AssertionError, match="differs"):
         checks.assert_close(liar, [2.0, 2.0])
     checks.assert_close(torch.nn.Parameter(torch.ones(2)), [1.0, 1.0])
+
+
+# --- source_findings: "no Python loops" and "do not use X", read from the source -------------
+
+
+def _helper_with_loop(values):
+    return [v for v in values]
+
+
+def _uses_helper(values):
+    return _helper_with_loop(values)
+
+
+def _vectorised(values):
+    return np.asarray(values) * 2
+
+
+def _sums_with_alias(values):
+    total = _ALIAS
+    return total(values)
+
+
+_ALIAS = np.sum
+
+
+def _while_and_map(values):
+    while False:
+        pass
+    return list(map(abs, values))
+
+
+def test_source_findings_names_loops_helpers_and_banned_functions():
+    from nnfw.checks import source_findings
+
+    assert source_findings(_vectorised) == []
+    assert source_findings(_uses_helper) == [
+        "a list comprehension in _helper_with_loop (no Python loops)"
+    ]
+    assert source_findings(_while_and_map) == [
+        "a while loop in _while_and_map (no Python loops)",
+        "map() in _while_and_map (no Python loops)",
+    ]
+    assert source_findings(_sums_with_alias, [(np.sum, "np.sum (not allowed)")]) == [
+        "np.sum (not allowed) in _sums_with_alias"
+    ]
+    assert source_findings(len) == []  # a builtin has no Python source: nothing to say

@@ -17,12 +17,13 @@ modules included).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["accuracy", "as_numpy", "assert_close", "count_params", "predict"]
+__all__ = ["accuracy", "as_numpy", "assert_close", "count_params", "predict", "source_findings"]
 
 
 _PLAIN = (bool, int, float, complex)
@@ -303,3 +304,53 @@ def accuracy(
         msg = f"the model's output has shape {scores.shape}; expected (n,) or (n, classes)"
         raise ValueError(msg)
     return float(np.mean(predicted == labels))
+
+
+_LOOP_WORDS = {
+    "For": "a for loop",
+    "AsyncFor": "a for loop",
+    "While": "a while loop",
+    "ListComp": "a list comprehension",
+    "SetComp": "a set comprehension",
+    "DictComp": "a dict comprehension",
+    "GeneratorExp": "a generator expression",
+}
+
+
+def source_findings(
+    func: Any, banned: Sequence[tuple[Any, str]] = (), seen: tuple[Any, ...] = ()
+) -> list[str]:
+    """What ``func``, and the notebook's own functions it calls, must not use, in words.
+
+    Reads the source of ``func`` (and, recursively, of the functions of its own module that
+    it names) and reports Python loops (``for``, ``while``, comprehensions, ``map``,
+    ``filter``) and any library function of ``banned`` (``(function, name)`` pairs) under
+    whatever name it was bound (``from ... import ... as``, ``alias = ...``). For tests of
+    tasks whose text says "no Python loops" or "do not use X". Empty: nothing found (also
+    when the source cannot be read).
+    """
+    import ast
+    import inspect
+    import textwrap
+    import types
+
+    func = inspect.unwrap(getattr(func, "python_function", func))
+    if not isinstance(func, types.FunctionType) or func in seen:
+        return []
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    found: list[str] = []
+    for node in ast.walk(tree):
+        kind = type(node).__name__
+        if kind in _LOOP_WORDS:
+            found.append(f"{_LOOP_WORDS[kind]} in {func.__name__} (no Python loops)")
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("map", "filter"):
+            found.append(f"{node.func.id}() in {func.__name__} (no Python loops)")  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Name) and node.id in func.__globals__:
+            value = func.__globals__[node.id]
+            found += [f"{name} in {func.__name__}" for f, name in banned if value is f][:1]
+            if getattr(value, "__module__", None) == func.__module__:
+                found += source_findings(value, banned, (*seen, func))
+    return list(dict.fromkeys(found))
