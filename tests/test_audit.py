@@ -229,3 +229,11 @@ def test_ci_sample_of_the_course_audit(capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "wrong answers lost points (100.0%)" in out
+
+
+def test_one_task_of_a_full_answer_file_is_picked(tmp_path):
+    course = _demo_course(tmp_path, DEMO_ANSWERS)
+    answers, unaudited = collect(course / "solutions", DEMO_ASSIGNMENT, task="task2_answer")
+    assert {a.task for a in answers} == {"task2_answer"}
+    assert len(answers) == 3
+    assert "demo_pytorch/task1_answer" not in unaudited

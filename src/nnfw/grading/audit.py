@@ -256,11 +256,10 @@ def collect(
     unaudited: list[str] = []
     for name in names:
         solutions = answer_cells(read_notebook(folder / f"{name}.ipynb"))
-        if task is not None:
-            solutions = {k: v for k, v in solutions.items() if k == task}
         path = answers_path(source_root, assignment, name)
         found = load_answers(path, assignment, name, solutions) if path.is_file() else []
         if task is not None:
+            solutions = {k: v for k, v in solutions.items() if k == task}
             found = [a for a in found if a.task == task]
         if sample:
             firsts: dict[str, Answer] = {}
