@@ -17,13 +17,25 @@ modules included).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["accuracy", "as_numpy", "assert_close", "count_params", "predict", "source_findings"]
+__all__ = [
+    "RECORD_MIME",
+    "accuracy",
+    "as_numpy",
+    "assert_close",
+    "count_params",
+    "predict",
+    "record",
+    "recorded",
+    "source_findings",
+]
 
 
 _PLAIN = (bool, int, float, complex)
@@ -354,3 +366,96 @@ def source_findings(
             if getattr(value, "__module__", None) == func.__module__:
                 found += source_findings(value, banned, (*seen, func))
     return list(dict.fromkeys(found))
+
+
+# --- values handed from a hidden test to the grader's judge (nnfw.grading.run.judge) ---------
+
+#: The MIME type of the display output that carries one recorded value out of the kernel.
+RECORD_MIME = "application/vnd.nnfw.record+json"
+_JSON_SCALARS = (type(None), bool, int, float, str)
+_KERNEL_RECORDS: dict[str, Any] = {}
+_RECORDS: ContextVar[dict[str, Any]] = ContextVar("nnfw_records", default=_KERNEL_RECORDS)
+
+
+def _plain_json(value: Any, name: str, depth: int = 0) -> Any:
+    cls = type(value)
+    if cls in _JSON_SCALARS:
+        if cls is float and not math.isfinite(value):
+            return {"__float__": repr(value)}
+        return value
+    if cls in (list, tuple) and depth < 16:
+        return [_plain_json(v, name, depth + 1) for v in value]
+    if cls is dict and depth < 16:
+        return {str(k): _plain_json(v, name, depth + 1) for k, v in value.items()}
+    msg = f"{name}: only numbers, strings, arrays, tensors and lists/dicts of them can be recorded"
+    raise TypeError(msg)
+
+
+def _plain_record(value: Any, name: str) -> Any:
+    """An array (numbers or booleans, dtype kept) or a JSON value: what a judge receives."""
+    if type(value) in _JSON_SCALARS or type(value) is dict:
+        return _plain_json(value, name)
+    if type(value) in (list, tuple):
+        try:
+            return as_numpy(value, name)
+        except (TypeError, ValueError):
+            return _plain_json(value, name)
+    return as_numpy(value, name)
+
+
+def _wire(name: str, value: Any) -> dict[str, Any]:
+    import base64
+
+    if isinstance(value, np.ndarray):
+        array = np.ascontiguousarray(value)
+        return {
+            "name": name,
+            "array": {
+                "dtype": array.dtype.str,
+                "shape": list(array.shape),
+                "b64": base64.b64encode(array.tobytes()).decode("ascii"),
+            },
+        }
+    return {"name": name, "json": value}
+
+
+def record(name: str, value: Any) -> None:
+    """Hand ``value``, computed by a hidden test from the learner's code, to the judge.
+
+    The value verdicts of a hidden test do not run in the learner's kernel: a ``### BEGIN
+    JUDGE`` block of the test cell runs in the grader's own process, on the values the test
+    recorded here (see :mod:`nnfw.grading.run.judge`). ``value`` becomes plain data: a NumPy
+    array (from a tensor, array, number or list of numbers; dtype kept, bfloat16 as float32)
+    or a JSON value (``None``, a bool, int, float or str, lists and dicts of them). Returns
+    nothing (a value would become the test cell's output, which nbgrader reads as a partial
+    score). Under the grader it also leaves the kernel as a display output
+    (:data:`RECORD_MIME`); elsewhere (nbval, a plain kernel) the judge block runs in the
+    kernel and reads it with :func:`recorded`.
+    """
+    import os
+
+    if type(name) is not str or not name:
+        msg = "record(name, value): name must be a non-empty string"
+        raise TypeError(msg)
+    plain = _plain_record(value, f"record({name!r})")
+    _RECORDS.get()[name] = plain
+    if os.environ.get("NNFW_RECORD") == "1":
+        from IPython.display import display
+
+        display({RECORD_MIME: _wire(name, plain)}, raw=True)
+
+
+def recorded(name: str) -> Any:
+    """The value a hidden test recorded under ``name`` (in a judge block).
+
+    Raises ``AssertionError`` (the test fails) when nothing was recorded under that name:
+    the test stopped before recording it, or something stopped it from leaving the kernel.
+    """
+    store = _RECORDS.get()
+    if name not in store:
+        msg = (
+            f"the hidden test did not hand over {name!r} (it stopped before recording it, "
+            "or something in the notebook kept it from reaching the grader)"
+        )
+        raise AssertionError(msg)
+    return store[name]

@@ -103,19 +103,19 @@ class SandboxedExecute(Execute):
         self, nb: NotebookNode, resources: Any = None, km: Any = None
     ) -> tuple[NotebookNode, Any]:
         """Run ``nb`` in a sandbox and copy its outputs into ``nb``."""
-        import copy
         import secrets
         from pathlib import Path
 
         import nbformat
 
-        from nnfw.grading.run import guard, sandbox
+        from nnfw.grading.run import guard, judge, sandbox
         from nnfw.grading.settings import Limits
 
         resources = resources if resources is not None else {}
         path = Path(resources.get("metadata", {}).get("path") or ".")
         secret = secrets.token_hex(16)
-        to_run = guard.add_hidden_cells(nb, secret) if self.guard else copy.deepcopy(nb)
+        kernel_nb = judge.strip_for_kernel(nb)  # judge blocks never reach the kernel
+        to_run = guard.add_hidden_cells(kernel_nb, secret) if self.guard else kernel_nb
         limits = Limits.from_dict(self.limits) if self.limits else Limits()
         kernel = nb.metadata.get("kernelspec", {}).get("name", "")
         outcome = sandbox.execute(
@@ -125,7 +125,7 @@ class SandboxedExecute(Execute):
             mode=self.sandbox or "bwrap",
             kernel_name=kernel,
             extra_arguments=list(self.extra_arguments),
-            kernel_env=dict(self.kernel_env),
+            kernel_env={**self.kernel_env, "NNFW_RECORD": "1"},
             job_limit=self.job_limit,
         )
         cells = outcome.cells
@@ -139,6 +139,7 @@ class SandboxedExecute(Execute):
                     cell.execution_count = result.get("execution_count")
         if outcome.problem:
             self._mark_unreported(nb, to_run, cells, outcome.problem)
+        problems += judge.run_judges(nb)
         if outcome.language_info:
             nb.metadata["language_info"] = outcome.language_info
         resources.setdefault("nnfw", {}).setdefault("problems", []).extend(problems)
