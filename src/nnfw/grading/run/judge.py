@@ -161,7 +161,9 @@ def _records(cell: NotebookNode) -> tuple[dict[str, Any], list[str]]:
             kept.append(output)
             continue
         payload = data[checks.RECORD_MIME]
-        total += len(str(payload.get("array", {}).get("b64", ""))) if isinstance(payload, dict) else 0
+        total += (
+            len(str(payload.get("array", {}).get("b64", ""))) if isinstance(payload, dict) else 0
+        )
         if len(found) >= MAX_RECORDS or total > MAX_RECORD_BYTES * 4 // 3:
             problems.append("the test recorded more values than the judge accepts")
             break
