@@ -17,7 +17,6 @@ import asyncio
 import atexit
 import builtins
 import contextlib
-import hashlib
 import hmac
 import io
 import sys
@@ -44,7 +43,7 @@ FAKE_ALLCLOSE = "import numpy\nnumpy.allclose = lambda *args, **kwargs: True\n"
 
 
 def _mac(text: str, secret: str = SECRET) -> str:
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+    return guard._mac(secret, text)
 
 
 def _line(count: int, status: str, secret: str = SECRET) -> str:
@@ -237,12 +236,6 @@ def test_replaced_code_of_a_function_is_named_and_restored(kernel, monkeypatch) 
         func(1.0, 2.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kernel_guard._check_ns: when a function is replaced, the genuine object is put back "
-    "(`if now is not value`) but its __code__ is checked only in the `elif`, so code replaced "
-    "on the genuine function as well stays replaced until the next guard",
-)
 def test_a_replaced_function_whose_code_was_replaced_too_is_fully_restored(
     kernel, monkeypatch
 ) -> None:
@@ -254,7 +247,10 @@ def test_a_replaced_function_whose_code_was_replaced_too_is_fully_restored(
         "import nnfw.checks\nf = nnfw.checks.assert_close\n"
         "f.__code__ = (lambda *a, **k: None).__code__\nnnfw.checks.assert_close = print"
     )
-    assert kernel.guard() == {1: "tampered: nnfw.checks.assert_close was replaced"}
+    assert kernel.guard() == {
+        1: "tampered: nnfw.checks.assert_close was replaced; "
+        "the code of nnfw.checks.assert_close was replaced"
+    }
     assert nnfw.checks.assert_close is func
     assert func.__code__ is code
 
@@ -463,12 +459,6 @@ def test_a_learner_line_transform_cannot_patch_after_the_guard(kernel, monkeypat
     assert kernel.run("print(numpy.allclose(1.0, 2.0))") == "False\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the guard signs its verdict with hmac.new after the restore, but the methods of "
-    "hmac.HMAC are not snapshotted ('hmac' is in _FULL, not in _CLASS_PREFIXES): a "
-    "replaced HMAC.hexdigest runs learner code after the restore",
-)
 def test_a_replaced_hmac_method_cannot_patch_after_the_guard(kernel, monkeypatch) -> None:
     protect(monkeypatch, hmac.HMAC, "hexdigest")
     protect(monkeypatch, numpy, "allclose")
@@ -481,12 +471,6 @@ def test_a_replaced_hmac_method_cannot_patch_after_the_guard(kernel, monkeypatch
     assert kernel.run("print(numpy.allclose(1.0, 2.0))") == "False\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the C module _hashlib (hmac's _hashopenssl) is not watched: a replaced "
-    "_hashlib.hmac_new is called with the secret by every verdict, so later verdicts can be "
-    "forged",
-)
 def test_the_secret_does_not_reach_learner_code(kernel, monkeypatch) -> None:
     protect(monkeypatch, _hashlib, "hmac_new")
     kernel.run(

@@ -39,7 +39,6 @@ leaves its source in the graded notebook for the instructor to see.
 from __future__ import annotations
 
 import copy
-import hashlib
 import hmac
 import re
 from typing import Any
@@ -56,8 +55,14 @@ TAMPERED = "TamperingDetected"
 _VERDICT = re.compile(r"^nnfw-guard (\d+) ([0-9a-f]{32}) (.*)$", re.MULTILINE)
 
 
+try:  # the C function, as the kernel side signs with it (kernel_guard)
+    from _hashlib import hmac_digest as _sign
+except ImportError:  # pragma: no cover - Python without OpenSSL
+    _sign = hmac.digest
+
+
 def _mac(secret: str, text: str) -> str:
-    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+    return _sign(secret.encode(), text.encode(), "sha256").hex()[:32]
 
 
 def preamble_source(secret: str, imports: list[str], reimports: list[str] | None = None) -> str:

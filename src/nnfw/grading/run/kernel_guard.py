@@ -21,7 +21,6 @@ checks each verdict (:func:`nnfw.grading.run.guard.merge_back`).
 from __future__ import annotations
 
 import builtins
-import hashlib
 import hmac
 import importlib
 import sys
@@ -173,6 +172,14 @@ def install(
     _list_snap = {k: list(v) for k, v in _lists.items()}
     _events_snap = {e: list(_ip.events.callbacks[e]) for e in _ip.events.callbacks}
     _state = {"count": -1, "stash": {}, "hold": 0}
+    # the C function itself, taken now: a learner who replaces hmac.HMAC's methods or
+    # _hashlib's functions later runs no code in, and never sees the secret of, a verdict
+    try:
+        import _hashlib
+
+        _sign = _hashlib.hmac_digest
+    except (ImportError, AttributeError):
+        _sign = hmac.digest
 
     def _check_ns(label, ns, snap, found, setter):
         for key, (value, code) in snap.items():
@@ -180,7 +187,7 @@ def install(
             if now is not value:
                 found.append(f"{label}.{key} was replaced")
                 setter(key, value)
-            elif code is not None and value.__code__ is not code:
+            if code is not None and value.__code__ is not code:
                 found.append(f"the code of {label}.{key} was replaced")
                 value.__code__ = code
 
@@ -261,7 +268,7 @@ def install(
         _state["count"] += 1
         status = "ok" if not found else "tampered: " + "; ".join(sorted(set(found)))[:2000]
         text = f"{_state['count']} {status}"
-        mac = hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+        mac = _sign(secret, text.encode(), "sha256").hex()[:32]
         _stdout.write(f"nnfw-guard {_state['count']} {mac} {status}\n")
         _stdout.flush()
 
