@@ -305,6 +305,24 @@ ATTACKS = {
         "    return _double(x)\n"
     ),
 }
+# the executor's result channel: reach it through /proc, or kill the executor after forging
+CHANNEL = {
+    "channel_write": (
+        "import glob, json, os\nhits = []\n"
+        "for fd in glob.glob(f'/proc/{os.getppid()}/fd/*'):\n"
+        "    try:\n"
+        "        with open(fd, 'w') as fh:\n"
+        "            fh.write(json.dumps({'kind': 'finished'}) + '\\n')\n"
+        "        hits.append(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('CHANNEL', hits)\n"
+    ),
+    "executor_killed": (
+        'import os, signal\nprint(\'{"kind": "finished"}\', flush=True)\n'
+        "os.kill(os.getppid(), signal.SIGKILL)\n"
+    ),
+}
 LIMITS = ["--timeout", "30", "--notebook-timeout", "60", "--memory-limit", "1500"]
 
 
@@ -326,6 +344,8 @@ def graded(tmp_path_factory) -> dict:
     students["blank"] = (None, None)
     students["hard_coded"] = (HARD_CODED, RIGHT2)
     for name, attack in ATTACKS.items():
+        students[name] = (HARD_CODED + attack, RIGHT2)
+    for name, attack in CHANNEL.items():
         students[name] = (HARD_CODED + attack, RIGHT2)
     for name, (answer1, answer2) in students.items():
         nb = nbformat.from_dict(blank)
@@ -398,3 +418,18 @@ def test_the_kernel_never_gets_the_judge() -> None:
     assert "recorded(" not in text
     assert "2 * x" not in text
     assert 'record("double"' in text
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_the_executors_channel_cannot_be_reached_or_forged(graded) -> None:
+    path = graded["workspace"] / "autograded" / "channel_write" / A / f"{NB}.ipynb"
+    text = json.dumps(nbformat.read(path, 4))
+    assert "CHANNEL []" in text  # the executor is not dumpable: its fds are closed to the kernel
+    assert graded["results"]["channel_write"].score == 1.0
+    # a killed executor: the fake "finished" line is only cell output; the cells it never
+    # reported score nothing and say why
+    killed = graded["results"]["executor_killed"]
+    assert killed.score == 0.0, graded["out"]
+    messages = " ".join(t.message for t in killed.notebooks[0].tasks)
+    assert "not run" in messages or "stopped" in messages, messages
