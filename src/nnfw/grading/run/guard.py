@@ -58,7 +58,7 @@ _VERDICT = re.compile(r"^nnfw-guard (\d+) ([0-9a-f]{32}) (.*)$", re.MULTILINE)
 try:  # the C function, as the kernel side signs with it (kernel_guard)
     from _hashlib import hmac_digest as _sign
 except ImportError:  # pragma: no cover - Python without OpenSSL
-    _sign = hmac.digest
+    _sign = hmac.digest  # type: ignore[assignment]
 
 
 def _mac(secret: str, text: str) -> str:

@@ -179,7 +179,7 @@ def install(
 
         _sign = _hashlib.hmac_digest
     except (ImportError, AttributeError):
-        _sign = hmac.digest
+        _sign = hmac.digest  # type: ignore[assignment]
 
     def _check_ns(label, ns, snap, found, setter):
         for key, (value, code) in snap.items():
