@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from test_grading_sandbox import _cell, _meta  # the hostile suite's notebook helpers
 
 from nnfw import checks, cli
 from nnfw.authoring.release import generate_assignment
@@ -158,20 +159,6 @@ def test_judge_blocks_import_only_numpy_and_the_standard_helpers() -> None:
 
 
 # --- a judged assignment, graded for a cohort of attackers ----------------------------------------
-
-
-def _meta(kind: str, grade_id: str, points: float = 0) -> dict:
-    nbg = {
-        "grade_id": grade_id,
-        "locked": kind in ("setup", "test"),
-        "schema_version": 3,
-        "solution": kind == "answer",
-        "grade": kind == "test",
-        "task": False,
-    }
-    if kind == "test":
-        nbg["points"] = points
-    return {"nbgrader": nbg}
 
 
 SETUP = "import numpy as np\nfrom nnfw.checks import assert_close"
@@ -324,10 +311,6 @@ CHANNEL = {
     ),
 }
 LIMITS = ["--timeout", "30", "--notebook-timeout", "60", "--memory-limit", "1500"]
-
-
-def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 @pytest.fixture(scope="module")
