@@ -1121,6 +1121,8 @@ def _nnfw_grade(
     cmd += ["--assignment", GRADED_ASSIGNMENT, "--course", str(ROOT)]
     cmd += ["--workspace", str(workspace), "--jobs", "2", "--sandbox", sandbox]
     cmd += ["--student-timeout", str(int(min(420, remaining or 420)))]
+    if not env.simulated:  # the PyTorch notebook on the GPU, under the GPU memory limit
+        cmd += ["--gpus", "1"]
     code, output = _run_group(cmd, proc_env, work, remaining + 30 if remaining else 900)
     return workspace, code, output
 

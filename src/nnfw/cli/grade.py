@@ -28,6 +28,9 @@ _FIELDS = {
     "student_timeout": "student_timeout",
     "sandbox": "sandbox",
     "scheduler": "scheduler",
+    "gpus": "gpus",
+    "kernels_per_gpu": "kernels_per_gpu",
+    "gpu_memory_limit": "gpu_memory_mb",
 }
 
 
@@ -40,7 +43,7 @@ def settings_from(args: argparse.Namespace, course: Course | None) -> GradeSetti
     except ValueError as exc:
         msg = f"grader/nbgrader_config.py: {exc}"
         raise GradingError(msg) from None
-    given = {field: getattr(args, dest) for dest, field in _FIELDS.items()}
+    given = {field: getattr(args, dest, None) for dest, field in _FIELDS.items()}
     settings = settings.replace(**{k: v for k, v in given.items() if v is not None})
     if args.require_both:
         settings = settings.replace(require_both=True)
@@ -122,7 +125,8 @@ def register(sub: Any) -> None:
         "  nnfw grade --demo                          # see the whole flow, nothing needed\n"
         "  nnfw grade exports/05-lab --assignment 05-lab\n"
         "  nnfw grade exports/05-lab --assignment 05-lab --student alice   # re-grade one\n"
-        "  nnfw grade exports/05-lab -a 05-lab --scheduler tcp://grader:8786  # on a cluster\n\n"
+        "  nnfw grade exports/05-lab -a 05-lab --scheduler tcp://grader:8786  # on a cluster\n"
+        "  nnfw grade exports/05-lab -a 05-lab --gpus 2   # PyTorch notebooks on 2 GPUs\n\n"
         "Options left out take the course's grader/nbgrader_config.py (c.Execute.timeout, "
         "c.NnfwGrade.<setting>), else the defaults shown.",
     )
@@ -185,6 +189,27 @@ def register(sub: Any) -> None:
         type=int,
         metavar="N",
         help=f"processes one notebook may start; more stops it (default {_LIMITS.max_processes})",
+    )
+    p.add_argument(
+        "--gpus",
+        type=int,
+        metavar="N",
+        help="give each PyTorch notebook one of this machine's first N GPUs (nvidia-smi; "
+        "CUDA_VISIBLE_DEVICES narrows them), one notebook per GPU at a time; other notebooks "
+        f"see no GPU (default {_DEFAULT.gpus}: grade on the CPU)",
+    )
+    p.add_argument(
+        "--kernels-per-gpu",
+        type=int,
+        metavar="K",
+        help=f"with --gpus: let K notebooks share one GPU (default {_DEFAULT.kernels_per_gpu})",
+    )
+    p.add_argument(
+        "--gpu-memory-limit",
+        type=int,
+        metavar="MB",
+        help="GPU memory a notebook given a GPU may use, CUDA's context included; more stops "
+        f"it (default {_LIMITS.gpu_memory_mb}; 0: no limit)",
     )
     p.add_argument(
         "--sandbox",

@@ -81,6 +81,9 @@ class NotebookJob:
     kernel_env: dict[str, str] = field(default_factory=dict)
     #: seconds this job may take before its sandbox is stopped
     limit: int = 0
+    #: the scheduler gave it a GPU worker: its kernel may use the worker's GPU (and only then
+    #: sees one; :func:`nnfw.grading.run.sandbox.execute`)
+    gpu: bool = False
 
 
 @dataclass(frozen=True)

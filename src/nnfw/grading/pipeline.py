@@ -85,7 +85,13 @@ def grade(
 
     # 2. schedule (starts in the background) ... 3. prepare
     workers = settings.job_count(len(by_student))
-    with Scheduler(settings.scheduler, workers, retries=settings.retries) as scheduler:
+    with Scheduler(
+        settings.scheduler,
+        workers,
+        retries=settings.retries,
+        gpus=settings.gpus,
+        kernels_per_gpu=settings.kernels_per_gpu,
+    ) as scheduler:
         prepared = prepare_workspace(workspace, source_root, assignment, course_root)
         progress(
             f"[nnfw] importing {len(by_student)} submission(s) of {assignment} into "
@@ -99,6 +105,7 @@ def grade(
             f"[nnfw] grading {len(by_student)} student(s) on {scheduler.describe()}, "
             f"{isolation}; limits per notebook: {lim.cell_timeout} s a cell, "
             f"{lim.notebook_timeout} s in all, {lim.memory_mb} MB, {lim.max_processes} processes"
+            + (f", {lim.gpu_memory_mb} MB of GPU memory" if settings.gpus else "")
         )
         # 4. intake, 5. run, 6. gradebook
         return _grade_all(

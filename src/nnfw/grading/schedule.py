@@ -15,13 +15,20 @@ into the gradebook at once and stays the only writer.
 A worker that dies (killed, out of memory) takes its running job with it; Dask runs the job
 again on another worker, and when it has failed ``retries + 1`` times (the embedded cluster's
 ``distributed.scheduler.allowed-failures``; a remote cluster uses its own setting) the job
-comes back as a failed result with a reason. The batch never stops for it. Workers that
-advertise a ``GPU`` resource (``dask worker ... --resources GPU=1``) receive the PyTorch
-notebooks, one at a time per GPU.
+comes back as a failed result with a reason. The batch never stops for it.
+
+GPUs: workers that advertise a ``GPU`` resource (``dask worker ... --resources GPU=1``) receive
+the PyTorch notebooks, one at a time each, and only those jobs are given the worker's GPU
+(:attr:`NotebookJob.gpu <nnfw.grading.messages.NotebookJob.gpu>`); every other job sees no
+GPU. ``gpus=N`` (``nnfw grade --gpus N``) makes the embedded cluster start such workers
+itself: ``kernels_per_gpu`` per GPU (default one: two kernels never share a GPU unless
+asked), each seeing only its GPU (:mod:`nnfw.grading.gpus`); the other workers see none.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 import threading
 from collections.abc import Iterable, Iterator
@@ -42,6 +49,24 @@ def _is_pytorch(notebook: str) -> bool:
     return framework_of(f"{notebook}.ipynb") == "torch"
 
 
+def _take_gpus(count: int) -> list[Any]:
+    """The first ``count`` GPUs of this machine; a :class:`GradingError` if it has fewer."""
+    from nnfw.grading.gpus import GpuQueryError, list_gpus
+
+    try:
+        found = list_gpus()
+    except GpuQueryError as exc:
+        msg = f"--gpus {count}: cannot list this machine's GPUs: {exc}"
+        raise GradingError(msg) from None
+    if len(found) < count:
+        msg = (
+            f"--gpus {count}: this machine has {len(found)} usable GPU(s) (nvidia-smi; "
+            "CUDA_VISIBLE_DEVICES narrows them). Ask for fewer, or drop --gpus to grade on the CPU."
+        )
+        raise GradingError(msg)
+    return found[:count]
+
+
 class Scheduler:
     """Where the jobs run: an embedded cluster (``address=None``) or one at ``address``.
 
@@ -49,10 +74,21 @@ class Scheduler:
     cluster in a background thread, so its start-up overlaps the coordinator's set-up).
     """
 
-    def __init__(self, address: str | None, workers: int, *, retries: int = 1) -> None:
+    def __init__(
+        self,
+        address: str | None,
+        workers: int,
+        *,
+        retries: int = 1,
+        gpus: int = 0,
+        kernels_per_gpu: int = 1,
+    ) -> None:
         self.address = address
         self.workers = workers
         self.retries = retries
+        self.kernels_per_gpu = kernels_per_gpu
+        #: the GPUs the embedded cluster hands out (``gpus`` of this machine's)
+        self.gpus = _take_gpus(gpus) if gpus and address is None else []
         self.cluster: Any = None
         self.client: Any = None
         self._thread: threading.Thread | None = None
@@ -85,8 +121,9 @@ class Scheduler:
                         "distributed.worker.profile.enabled": False,  # see run.worker.dask_setup
                     }
                 ):
+                    options = {"n_workers": self.workers, **self._cpu_worker_options()}
                     self.cluster = LocalCluster(
-                        n_workers=self.workers,
+                        **options,
                         threads_per_worker=1,
                         processes=True,
                         host="127.0.0.1",
@@ -97,10 +134,40 @@ class Scheduler:
                         preload=["nnfw.grading.run.worker"],
                     )
                 self.client = Client(self.cluster, set_as_default=False)
+                if self.gpus:
+                    self._add_gpu_workers()
             else:
                 self.client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except BaseException as exc:  # noqa: BLE001 - re-raised in wait()
             self._error = exc
+
+    def _gpu_slots(self) -> int:
+        return len(self.gpus) * self.kernels_per_gpu
+
+    def _cpu_worker_options(self) -> dict[str, Any]:
+        """With GPUs: fewer plain workers (they see no GPU) and an even share of memory."""
+        if not self.gpus:
+            return {}
+        from distributed import system
+
+        total = max(self.workers, self._gpu_slots())
+        return {
+            "n_workers": total - self._gpu_slots(),
+            "memory_limit": int(system.MEMORY_LIMIT / total),
+            "env": {"CUDA_VISIBLE_DEVICES": ""},
+        }
+
+    def _add_gpu_workers(self) -> None:
+        """Start ``kernels_per_gpu`` workers per GPU, each seeing only its GPU."""
+        template = self.cluster.new_spec
+        for gpu in self.gpus:
+            for slot in range(self.kernels_per_gpu):
+                spec = copy.deepcopy(template)
+                spec["options"]["resources"] = {GPU_RESOURCE: 1}
+                spec["options"]["env"] = {"CUDA_VISIBLE_DEVICES": gpu.uuid}
+                self.cluster.worker_spec[f"gpu{gpu.index}-{slot}"] = spec
+        self.cluster.scale(len(self.cluster.worker_spec))
+        self.client.wait_for_workers(len(self.cluster.worker_spec), timeout=300)
 
     def wait(self) -> Scheduler:
         """Block until the cluster is usable; raise :class:`GradingError` if it is not."""
@@ -138,6 +205,14 @@ class Scheduler:
     def describe(self) -> str:
         """One line for the progress output: where the jobs run (it may still be starting)."""
         if self.address is None:
+            if self.gpus:
+                from nnfw.grading.gpus import describe
+
+                total = max(self.workers, self._gpu_slots())
+                return (
+                    f"an embedded Dask cluster, {total} worker(s), {self._gpu_slots()} of them "
+                    f"on {describe(self.gpus)}, {self.kernels_per_gpu} kernel(s) per GPU"
+                )
             return f"an embedded Dask cluster, {self.workers} worker(s)"
         if self.client is None:
             return f"Dask at {self.address} (not connected)"
@@ -179,9 +254,10 @@ class Scheduler:
         early: list[NotebookJob] = []  # prepared while the cluster was still starting
 
         def submit(job: NotebookJob) -> None:
-            resources = (
-                {GPU_RESOURCE: 1} if self._gpu_workers and _is_pytorch(job.notebook) else None
-            )
+            resources = None
+            if self._gpu_workers and _is_pytorch(job.notebook):
+                resources = {GPU_RESOURCE: 1}
+                job = dataclasses.replace(job, gpu=True)
             future = self.client.submit(
                 grade_notebook,
                 job,

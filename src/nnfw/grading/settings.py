@@ -54,6 +54,8 @@ class Limits:
     file_size_mb: int = 1024
     #: size of the sandbox's private /tmp, MB
     tmp_mb: int = 512
+    #: MB of GPU memory a notebook given a GPU may use, CUDA's context included (0: no limit)
+    gpu_memory_mb: int = 4096
 
     def to_dict(self) -> dict[str, int]:
         """Return a JSON-ready dict (what crosses into the sandbox)."""
@@ -88,6 +90,10 @@ class GradeSettings:
     students: tuple[str, ...] = ()
     #: times a job whose worker died is tried again before it gets a reason
     retries: int = 1
+    #: GPUs of this machine the embedded cluster gives to PyTorch notebooks (0: none)
+    gpus: int = 0
+    #: kernels that may share one GPU at a time (one worker each)
+    kernels_per_gpu: int = 1
 
     def replace(self, **changes: Any) -> GradeSettings:
         """A copy with ``changes``; keys naming a field of :class:`Limits` go there."""
@@ -126,11 +132,22 @@ class GradeSettings:
             ("--max-processes", lim.max_processes),
             ("--jobs", self.jobs),
             ("--student-timeout", self.student_timeout),
+            ("--kernels-per-gpu", self.kernels_per_gpu),
         ):
             if value is not None and value < 1:
                 out.append(f"{option} must be at least 1, got {value}")
         if lim.memory_mb < 0:
             out.append(f"--memory-limit must be 0 (no limit) or more, got {lim.memory_mb}")
+        if (gpu_mb := lim.gpu_memory_mb) < 0:
+            out.append(f"--gpu-memory-limit must be 0 (no limit) or more, got {gpu_mb}")
+        if self.gpus < 0:
+            out.append(f"--gpus must be 0 (no GPU) or more, got {self.gpus}")
+        if self.gpus and self.scheduler is not None:
+            out.append(
+                "--gpus is for the embedded cluster; on a Dask cluster start one worker per GPU "
+                "with `dask worker ... --resources GPU=1` and CUDA_VISIBLE_DEVICES set "
+                "(docs/architecture.md, 'Grading on a cluster')"
+            )
         if self.sandbox not in SANDBOX_MODES:
             out.append(f"--sandbox must be one of {', '.join(SANDBOX_MODES)}, got {self.sandbox!r}")
         if self.retries < 0:
@@ -138,8 +155,10 @@ class GradeSettings:
         return out
 
     def job_count(self, students: int) -> int:
-        """Workers to start for ``students`` students on the embedded cluster."""
-        return max(1, min(self.jobs or default_jobs(), max(1, students)))
+        """Workers to start for ``students`` students on the embedded cluster: at least one
+        per GPU slot (``gpus * kernels_per_gpu``) when GPUs are given."""
+        cpu = max(1, min(self.jobs or default_jobs(), max(1, students)))
+        return max(cpu, self.gpus * self.kernels_per_gpu)
 
     def notebook_limit(self, notebooks: int) -> int:
         """Seconds one notebook's job may take before it is stopped.

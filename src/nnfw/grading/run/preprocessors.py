@@ -98,6 +98,9 @@ class SandboxedExecute(Execute):
         config=True
     )
     job_limit = Integer(0, help="Seconds the grading job may take (0: no limit).").tag(config=True)
+    gpu = Bool(False, help="The kernel may use the worker's GPU (else it sees none).").tag(
+        config=True
+    )
 
     def preprocess(
         self, nb: NotebookNode, resources: Any = None, km: Any = None
@@ -127,6 +130,7 @@ class SandboxedExecute(Execute):
             extra_arguments=list(self.extra_arguments),
             kernel_env={**self.kernel_env, "NNFW_RECORD": "1"},
             job_limit=self.job_limit,
+            gpu=self.gpu,
         )
         cells = outcome.cells
         if self.guard:

@@ -24,8 +24,16 @@ itself. For each notebook, :class:`~nnfw.grading.run.preprocessors.SandboxedExec
    their number, and the wall clock; a sandbox over a limit is killed at once (the PID
    namespace goes with it) and the reason reported. Memory is the proportional set size
    (PSS): pages shared by a fork are not counted twice. PSS is costly to read, so it is
-   read only when the resident sizes (an upper bound) add up to more than the limit;
+   read only when the resident sizes (an upper bound) add up to more than the limit. A
+   notebook given a GPU (``gpu=True``) is also watched for GPU memory, once a second
+   (:func:`nnfw.grading.gpus.memory_by_process`, CUDA's context included);
 5. deletes the scratch folder.
+
+A notebook is given a GPU only when the scheduler put it on a GPU worker
+(:mod:`nnfw.grading.schedule`): then the ``/dev/nvidia*`` devices are bound into the sandbox
+and the worker's ``CUDA_VISIBLE_DEVICES`` (its one GPU) passes through. Any other notebook
+gets no GPU device and ``CUDA_VISIBLE_DEVICES=""``, so no two kernels share a GPU unless the
+instructor asked for it (``--kernels-per-gpu``).
 
 Only outputs come back: the trusted side keeps its own copy of every cell's source and
 metadata and merges the outputs into it (:func:`nnfw.grading.run.guard.merge_back`), so nothing
@@ -63,6 +71,8 @@ from nnfw.grading.settings import Limits
 
 #: Where the scratch folder appears inside the sandbox (HOME and working directory).
 SANDBOX_HOME = "/sandbox"
+#: Seconds between two looks at a GPU notebook's GPU memory (``nvidia-smi`` is not free).
+GPU_POLL = 1.0
 #: The module the sandbox runs (:mod:`nnfw.grading.run.executor`).
 EXECUTOR = "nnfw.grading.run.executor"
 #: Environment variables passed through to the sandbox (prefixes).
@@ -182,8 +192,14 @@ def _python_paths() -> list[str]:
     return sorted(p for p in paths if p and p != "/" and Path(p).exists())
 
 
-def bwrap_command(scratch: Path, limits: Limits) -> list[str]:
-    """The bubblewrap command line that runs the executor with ``scratch`` as /sandbox."""
+def _gpu_devices() -> list[Path]:
+    """The NVIDIA device nodes (``/dev/nvidia0``, ``/dev/nvidiactl``, ``/dev/nvidia-uvm``)."""
+    return sorted(Path("/dev").glob("nvidia*"))
+
+
+def bwrap_command(scratch: Path, limits: Limits, *, gpu: bool = False) -> list[str]:
+    """The bubblewrap command line that runs the executor with ``scratch`` as /sandbox; with
+    ``gpu``, the NVIDIA devices too."""
     cmd = ["bwrap", *_namespace_args()]
     for path in _SYSTEM:
         if Path(path).is_symlink():
@@ -199,21 +215,28 @@ def bwrap_command(scratch: Path, limits: Limits) -> list[str]:
     cmd += ["--tmpfs", "/tmp"]
     for path in _python_paths():
         cmd += ["--ro-bind", path, path]
-    for dev in sorted(Path("/dev").glob("nvidia*")):  # GPUs, when the grader has them
+    for dev in _gpu_devices() if gpu else ():  # the worker's GPU
         cmd += ["--dev-bind-try", str(dev), str(dev)]
     cmd += ["--bind", str(scratch), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
     cmd += ["--", sys.executable, "-m", EXECUTOR]
     return cmd
 
 
-def sandbox_env(home: str, kernel_env: dict[str, str] | None = None) -> dict[str, str]:
+def sandbox_env(
+    home: str, kernel_env: dict[str, str] | None = None, *, gpu: bool = False
+) -> dict[str, str]:
     """The executor's environment: nothing of the instructor's but a few settings.
 
     ``kernel_env`` (the job's thread counts and fast mode, chosen by the coordinator) wins
-    over this process's own environment.
+    over this process's own environment. Without ``gpu`` CUDA sees no GPU; with it, the
+    worker's ``CUDA_VISIBLE_DEVICES`` passes and TensorFlow allocates GPU memory as it goes.
     """
     env = {k: v for k, v in os.environ.items() if k.startswith(_PASS_ENV)}
     env.update({k: v for k, v in (kernel_env or {}).items() if k.startswith(_PASS_ENV)})
+    if gpu:
+        env.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""
     tmp = "/tmp" if home == SANDBOX_HOME else str(Path(home) / ".tmp")
     env.update(
         PATH=os.pathsep.join(
@@ -348,6 +371,30 @@ def _watch(
         time.sleep(0.1)
 
 
+def _watch_gpu(
+    proc: subprocess.Popen[bytes], limits: Limits, mode: str, verdict: list[str], log: list[str]
+) -> None:
+    """Once a second: the GPU memory of the sandbox's processes; kill it past the limit."""
+    from nnfw.grading.gpus import GpuQueryError, memory_by_process
+
+    while proc.poll() is None:
+        try:
+            used = memory_by_process()
+        except GpuQueryError as exc:
+            log.append(f"GPU memory not watched: {exc}")
+            return
+        pids = {p.pid for p in _tree(proc.pid)}
+        total = sum(mb for pid, mb in used.items() if pid in pids)
+        if total > limits.gpu_memory_mb and proc.poll() is None:
+            verdict.append(
+                f"used more than {limits.gpu_memory_mb} MB of GPU memory ({total} MB) and was "
+                "stopped (--gpu-memory-limit)"
+            )
+            _kill(proc, mode)
+            return
+        time.sleep(GPU_POLL)
+
+
 def _read_lines(stream: IO[bytes], sink: list[bytes], limit: int) -> None:
     size = 0
     for line in stream:
@@ -366,19 +413,23 @@ def execute(
     extra_arguments: list[str] | None = None,
     kernel_env: dict[str, str] | None = None,
     job_limit: int = 0,
+    gpu: bool = False,
 ) -> Outcome:
-    """Run the notebook (JSON text) in a sandbox over a copy of ``workdir``; see the module."""
+    """Run the notebook (JSON text) in a sandbox over a copy of ``workdir``; see the module.
+
+    ``gpu``: the notebook may use this worker's GPU (and is watched for GPU memory).
+    """
     outcome = Outcome(sandboxed=mode == "bwrap")
     scratch = Path(tempfile.mkdtemp(prefix="nnfw-sandbox-"))
     try:
         if workdir.is_dir():
             shutil.copytree(workdir, scratch, dirs_exist_ok=True, symlinks=True)
         if mode == "bwrap":
-            cmd, cwd = bwrap_command(scratch, limits), None
-            env = sandbox_env(SANDBOX_HOME, kernel_env)
+            cmd, cwd = bwrap_command(scratch, limits, gpu=gpu), None
+            env = sandbox_env(SANDBOX_HOME, kernel_env, gpu=gpu)
         else:
             cmd = [sys.executable, "-m", EXECUTOR]
-            cwd, env = str(scratch), sandbox_env(str(scratch), kernel_env)
+            cwd, env = str(scratch), sandbox_env(str(scratch), kernel_env, gpu=gpu)
         job = ExecutorJob(
             notebook=notebook_json,
             limits=limits,
@@ -410,6 +461,15 @@ def execute(
             target=_watch, args=(proc, limits, mode, verdict, job_limit), daemon=True
         )
         watcher.start()
+        notes: list[str] = []
+        watchers = [watcher]
+        if gpu and limits.gpu_memory_mb > 0:
+            watchers.append(
+                threading.Thread(
+                    target=_watch_gpu, args=(proc, limits, mode, verdict, notes), daemon=True
+                )
+            )
+            watchers[-1].start()
         try:
             assert proc.stdin is not None
             proc.stdin.write(job.to_json().encode())
@@ -417,7 +477,8 @@ def execute(
         except OSError:
             pass
         proc.wait()
-        watcher.join()
+        for thread in watchers:
+            thread.join()
         reader.join(timeout=10)
         if mode == "none":
             _kill(proc, mode)  # anything it left behind
@@ -432,6 +493,8 @@ def execute(
             with log.open("rb") as fh:
                 fh.seek(max(0, log.stat().st_size - 4000))
                 outcome.log = fh.read().decode(errors="replace")
+        if notes:
+            outcome.log = "\n".join([*notes, outcome.log])
         return outcome
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

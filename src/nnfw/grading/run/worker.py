@@ -101,6 +101,7 @@ def autograde_config(job: NotebookJob, root: Path, mode: str) -> Any:
     sandboxed.guard = job.settings.guard
     sandboxed.kernel_env = dict(job.kernel_env)
     sandboxed.job_limit = job.limit
+    sandboxed.gpu = job.gpu
     return cfg
 
 
