@@ -177,8 +177,12 @@ TF_TEST = (
     "assert not [d for d in os.listdir('/dev') if d.startswith('nvidia')]\n"
     "### END HIDDEN TESTS"
 )
-#: about 600 MB resident: the stand-in nvidia-smi reports it as GPU memory
-HOG = "_hog = np.ones(600 * 2**20 // 8)\n\n\ndef answer():\n    return 42"
+#: about 600 MB resident, held for 8 s (a training loop would hold its GPU memory as long):
+#: the stand-in nvidia-smi reports it as GPU memory; the watchdog looks once a second
+HOG = (
+    "import time\n\n_hog = np.ones(600 * 2**20 // 8)\ntime.sleep(8)\n\n\n"
+    "def answer():\n    return 42"
+)
 
 
 def _notebook(test: str) -> nbformat.NotebookNode:
