@@ -1121,8 +1121,8 @@ def _nnfw_grade(
     cmd += ["--assignment", GRADED_ASSIGNMENT, "--course", str(ROOT)]
     cmd += ["--workspace", str(workspace), "--jobs", "2", "--sandbox", sandbox]
     cmd += ["--student-timeout", str(int(min(420, remaining or 420)))]
-    if not env.simulated:  # the PyTorch notebook on the GPU, under the GPU memory limit
-        cmd += ["--gpus", "1"]
+    if not env.simulated and shutil.which("nvidia-smi"):  # the PyTorch notebook on the GPU,
+        cmd += ["--gpus", "1"]  # under the GPU memory limit (a CPU dry run has no GPU)
     code, output = _run_group(cmd, proc_env, work, remaining + 30 if remaining else 900)
     return workspace, code, output
 
