@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_grading_sandbox import _cell, _meta  # the hostile suite's notebook helpers
+from test_grading_sandbox import _cell, _meta, _python3  # the hostile suite's helpers
 
 from nnfw import cli
 from nnfw.authoring.release import generate_assignment
@@ -186,18 +186,13 @@ HOG = (
 
 
 def _notebook(test: str) -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
-        nbformat.v4.new_code_cell(ANSWER, metadata=_meta("answer", "answer")),
-        nbformat.v4.new_code_cell(test, metadata=_meta("test", "tests", 1)),
-    ]
-    return nb
+    return _python3(
+        [
+            nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
+            nbformat.v4.new_code_cell(ANSWER, metadata=_meta("answer", "answer")),
+            nbformat.v4.new_code_cell(test, metadata=_meta("test", "tests", 1)),
+        ]
+    )
 
 
 def _course(root: Path) -> Path:

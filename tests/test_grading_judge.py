@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from test_grading_sandbox import _cell, _meta  # the hostile suite's notebook helpers
+from test_grading_sandbox import _cell, _meta, _python3  # the hostile suite's helpers
 
 from nnfw import checks, cli
 from nnfw.authoring.release import generate_assignment
@@ -198,21 +198,16 @@ assert abs(got - 4.75) < 1e-12, f"total([0.5, 0.25, 4.0]) gave {got}, expected 4
 
 
 def _source() -> nbformat.NotebookNode:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Judged\nTwo tasks."),
-        nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
-        nbformat.v4.new_code_cell(ANSWER1, metadata=_meta("answer", "task1_answer")),
-        nbformat.v4.new_code_cell(TEST1, metadata=_meta("test", "task1_tests", 1)),
-        nbformat.v4.new_code_cell(ANSWER2, metadata=_meta("answer", "task2_answer")),
-        nbformat.v4.new_code_cell(TEST2, metadata=_meta("test", "task2_tests", 1)),
-    ]
-    return nb
+    return _python3(
+        [
+            nbformat.v4.new_markdown_cell("# Judged\nTwo tasks."),
+            nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
+            nbformat.v4.new_code_cell(ANSWER1, metadata=_meta("answer", "task1_answer")),
+            nbformat.v4.new_code_cell(TEST1, metadata=_meta("test", "task1_tests", 1)),
+            nbformat.v4.new_code_cell(ANSWER2, metadata=_meta("answer", "task2_answer")),
+            nbformat.v4.new_code_cell(TEST2, metadata=_meta("test", "task2_tests", 1)),
+        ]
+    )
 
 
 # right on the visible values only: what every attack below tries to get points for

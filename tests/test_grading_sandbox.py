@@ -71,22 +71,29 @@ TEST2 = (
 )
 
 
-def _source() -> nbformat.NotebookNode:
+def _python3(cells: list) -> nbformat.NotebookNode:
+    """A notebook of ``cells`` for the ``python3`` kernel."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Tiny\nTwo tasks."),
-        nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
-        nbformat.v4.new_code_cell(ANSWER1, metadata=_meta("answer", "task1_answer")),
-        nbformat.v4.new_code_cell(TEST1, metadata=_meta("test", "task1_tests", 1)),
-        nbformat.v4.new_code_cell(ANSWER2, metadata=_meta("answer", "task2_answer")),
-        nbformat.v4.new_code_cell(TEST2, metadata=_meta("test", "task2_tests", 1)),
-    ]
+    nb.cells = cells
     return nb
+
+
+def _source() -> nbformat.NotebookNode:
+    return _python3(
+        [
+            nbformat.v4.new_markdown_cell("# Tiny\nTwo tasks."),
+            nbformat.v4.new_code_cell(SETUP, metadata=_meta("setup", "setup")),
+            nbformat.v4.new_code_cell(ANSWER1, metadata=_meta("answer", "task1_answer")),
+            nbformat.v4.new_code_cell(TEST1, metadata=_meta("test", "task1_tests", 1)),
+            nbformat.v4.new_code_cell(ANSWER2, metadata=_meta("answer", "task2_answer")),
+            nbformat.v4.new_code_cell(TEST2, metadata=_meta("test", "task2_tests", 1)),
+        ]
+    )
 
 
 def _cell(nb: nbformat.NotebookNode, grade_id: str) -> nbformat.NotebookNode:
