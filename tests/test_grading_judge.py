@@ -69,6 +69,9 @@ def test_records_round_trip_with_their_dtype() -> None:
     assert judge.decode(_wire("s", "float32")) == ("s", "float32")
     assert np.isnan(judge.decode(_wire("n", {"v": [float("nan")]}))[1]["v"][0])
     assert judge.decode(_wire("b", np.array([True, False])))[1].dtype == np.bool_
+    scalar = judge.decode(_wire("0-d", torch.tensor(2.5, dtype=torch.float64)))[1]
+    assert scalar.shape == (), "a 0-d tensor must reach the judge as a 0-d array"
+    assert float(scalar) == 2.5
 
 
 @pytest.mark.parametrize(

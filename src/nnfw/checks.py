@@ -407,7 +407,7 @@ def _wire(name: str, value: Any) -> dict[str, Any]:
     import base64
 
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value)
+        array = np.ascontiguousarray(value).reshape(value.shape)  # 0-d stays 0-d
         return {
             "name": name,
             "array": {
